@@ -1,0 +1,1 @@
+"""Simulated devices that speak the same bytes as the real ones."""

@@ -1,0 +1,1 @@
+"""One click group per area of the ``kiosk`` command; wired together in :mod:`kiosk.cli`."""
