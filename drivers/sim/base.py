@@ -39,8 +39,7 @@ class Simulator:
 
     def start(self) -> Simulator:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=type(self).__name__,
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
             self._thread.start()
         return self
 

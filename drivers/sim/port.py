@@ -183,6 +183,6 @@ def device_port(spec: str | None) -> DevicePort:
     the device end of an existing port or pyserial URL."""
     if spec is None:
         return PtyPort()
-    if "://" in spec or Path(spec).exists() and not Path(spec).is_symlink():
+    if "://" in spec or (Path(spec).exists() and not Path(spec).is_symlink()):
         return UrlPort(spec)
     return PtyPort(link=spec)

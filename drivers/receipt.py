@@ -1,0 +1,131 @@
+"""The receipt layout, rendered to ESC/POS bytes with python-escpos.
+
+A receipt carries no patron name at all (there is no field for one), only a masked card
+number. Labels are passed in already translated: drivers know no languages.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from escpos.printer import Dummy
+
+DEFAULT_PROFILE = "TM-T88III"
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    title: str
+    barcode: str
+    due: date | None = None
+    note: str = ""
+    """A short extra line: "renewed", "returned", "on hold for you" …"""
+
+
+@dataclass(frozen=True)
+class ReceiptLabels:
+    """Every word printed, so the kiosk can pass them in the patron's language."""
+
+    card: str = "Card"
+    due: str = "Due"
+    fines: str = "Fines"
+    total: str = "Total"
+    items: str = "Items"
+    date_format: str = "%Y-%m-%d %H:%M"
+    due_format: str = "%Y-%m-%d"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    library_name: str
+    printed_at: datetime
+    card_number: str
+    heading: str = "Checkout receipt"
+    items: tuple[ReceiptLine, ...] = ()
+    fines: tuple[tuple[str, str], ...] = ()
+    """(description, amount already formatted with its currency)."""
+    fines_total: str | None = None
+    footer: str = ""
+    labels: ReceiptLabels = field(default_factory=ReceiptLabels)
+
+
+def mask_card(number: str, visible: int = 4) -> str:
+    """``21234000012345`` -> ``**********2345``: enough for a patron to recognise it."""
+    digits = number.strip()
+    if len(digits) <= visible:
+        return "*" * len(digits)
+    return "*" * (len(digits) - visible) + digits[-visible:]
+
+
+def display_width(text: str) -> int:
+    """Columns on a receipt: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def shorten(text: str, width: int, ellipsis: str = "...") -> str:
+    """Cut ``text`` to ``width`` columns, ending in ``ellipsis`` when cut."""
+    text = " ".join(text.split())
+    if display_width(text) <= width:
+        return text
+    room = width - len(ellipsis)
+    out = []
+    used = 0
+    for ch in text:
+        w = display_width(ch)
+        if used + w > room:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out).rstrip() + ellipsis
+
+
+def two_columns(left: str, right: str, width: int) -> str:
+    space = width - display_width(left) - display_width(right)
+    if space < 1:
+        left = shorten(left, max(1, width - display_width(right) - 1))
+        space = width - display_width(left) - display_width(right)
+    return left + " " * max(1, space) + right
+
+
+def render_receipt(receipt: Receipt, *, width: int = 42, profile: str = DEFAULT_PROFILE) -> bytes:
+    """The exact ESC/POS bytes for ``receipt`` on a ``width``-column printer."""
+    p = Dummy(profile=profile)
+    labels = receipt.labels
+    p.set(align="center", bold=True, double_height=True)
+    p.textln(shorten(receipt.library_name, width // 1))
+    p.set_with_default(align="center")
+    p.textln(shorten(receipt.heading, width))
+    p.textln(receipt.printed_at.strftime(labels.date_format))
+    p.set_with_default()
+    p.textln("-" * width)
+    p.textln(two_columns(labels.card, mask_card(receipt.card_number), width))
+    if receipt.items:
+        p.textln("-" * width)
+        p.textln(f"{labels.items}: {len(receipt.items)}")
+        for index, line in enumerate(receipt.items, 1):
+            p.set_with_default(bold=True)
+            p.textln(shorten(f"{index}. {line.title}", width))
+            p.set_with_default()
+            due = f"{labels.due} {line.due.strftime(labels.due_format)}" if line.due else ""
+            p.textln(two_columns(f"   {line.barcode}", due, width))
+            if line.note:
+                p.textln("   " + shorten(line.note, width - 3))
+    if receipt.fines:
+        p.textln("-" * width)
+        p.textln(labels.fines)
+        for description, amount in receipt.fines:
+            p.textln(two_columns(f"  {description}", amount, width))
+        if receipt.fines_total is not None:
+            p.set_with_default(bold=True)
+            p.textln(two_columns(labels.total, receipt.fines_total, width))
+            p.set_with_default()
+    if receipt.footer:
+        p.textln("-" * width)
+        p.set_with_default(align="center")
+        for footer_line in receipt.footer.splitlines():
+            p.textln(shorten(footer_line, width))
+        p.set_with_default()
+    p.cut()
+    return bytes(p.output)
