@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from drivers.device import DuplicateFilter, FramedDevice
@@ -21,7 +21,7 @@ BARCODE_PATTERN = r"(?:\][A-Za-z][0-9A-Za-z])?[A-Da-d]?(?P<card>\d{6,19})[A-Da-d
 
 @dataclass(frozen=True)
 class CardReaderSettings:
-    framing: FramerSettings = FramerSettings()
+    framing: FramerSettings = field(default_factory=FramerSettings)
     patterns: tuple[str, ...] = (TRACK2_PATTERN, BARCODE_PATTERN)
     """Regular expressions tried in order, each matching the whole frame, with a named
     group ``card``."""

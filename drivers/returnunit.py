@@ -73,7 +73,9 @@ class ReturnUnitSettings:
     """Repeats after the first attempt before a command fails."""
     jam_timeout: float = 3.0
     """A photo-eye blocked this long is a jam (the intake eye only while the belt runs)."""
-    framing: FramerSettings = FramerSettings(terminator=Terminator.CRLF, max_length=120)
+    framing: FramerSettings = field(
+        default_factory=lambda: FramerSettings(terminator=Terminator.CRLF, max_length=120)
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from drivers.device import DuplicateFilter, FramedDevice
@@ -41,7 +41,7 @@ _CODABAR_FRAMED = re.compile(r"[A-Da-d](?P<data>[0-9\-$:/.+]+)[A-Da-d]")
 
 @dataclass(frozen=True)
 class ScannerSettings:
-    framing: FramerSettings = FramerSettings()
+    framing: FramerSettings = field(default_factory=FramerSettings)
     duplicate_window: float = 1.0
     """A repeat of the same code within this many seconds is dropped (0 disables)."""
     strip_codabar_start_stop: bool = True
