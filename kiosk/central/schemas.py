@@ -1,0 +1,185 @@
+"""Request and response bodies of the HTTP API (pydantic), apart from the ORM models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    params: dict[str, Any] = {}
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class TxIn(_Body):
+    uuid: str = Field(min_length=1, max_length=64)
+    machine_id: str = Field(min_length=1, max_length=64)
+    seq: int = Field(ge=0, le=2**62)
+    kind: Literal[
+        "checkout",
+        "checkin",
+        "renew",
+        "place_hold",
+        "cancel_hold",
+        "pay_fee",
+        "deposit_credit",
+        "change_pin",
+    ]
+    occurred_at: datetime
+    mode: Literal["online", "offline"] = "online"
+    payload: dict[str, Any] = {}
+
+
+class TxBatchIn(_Body):
+    transactions: list[TxIn] = Field(max_length=1000)
+
+
+class ReasonOut(BaseModel):
+    code: str
+    message_key: str
+    params: dict[str, Any] = {}
+
+
+class TxOutcomeOut(BaseModel):
+    uuid: str
+    outcome: Literal["applied", "refused", "exception"]
+    duplicate: bool
+    reasons: list[ReasonOut]
+    message_key: str
+    result: dict[str, Any]
+
+
+class TxBatchOut(BaseModel):
+    outcomes: list[TxOutcomeOut]
+
+
+class LoginIn(_Body):
+    card: str = Field(min_length=1, max_length=64)
+    pin: str | None = Field(default=None, max_length=64)
+
+
+class PatronSummary(BaseModel):
+    card_masked: str
+    name: str
+    language: str | None
+    category: str
+
+
+class LoginOut(BaseModel):
+    session: str
+    expires_at: datetime
+    patron: PatronSummary
+    pin_change_required: bool
+
+
+class LoanView(BaseModel):
+    item: str
+    title: str
+    format: str
+    checked_out: datetime
+    due: date
+    renewals: int
+    overdue: bool
+
+
+class HoldView(BaseModel):
+    id: int
+    title: str
+    item: str | None
+    status: str
+    pickup_branch: str
+    placed: datetime
+    ready_since: date | None
+    pickup_by: date | None
+
+
+class FeeView(BaseModel):
+    id: int
+    kind: str
+    amount: str
+    paid: str
+    outstanding: str
+    item: str | None
+    title: str | None
+    created: date | None
+
+
+class AccountView(BaseModel):
+    card_masked: str
+    name: str
+    category: str
+    currency: str
+    loans: list[LoanView]
+    holds: list[HoldView]
+    fees: list[FeeView]
+    credit: str
+    balance: str
+
+
+class ItemView(BaseModel):
+    barcode: str
+    title: str
+    author: str | None
+    format: str
+    audience: str
+    status: str
+    owning_branch: str
+    due: date | None
+    holds: int
+
+
+class HeartbeatIn(_Body):
+    queue_depth: int = Field(ge=0, le=10**9)
+    oldest_age_s: float = Field(default=0.0, ge=0, le=10**10)
+    mode: Literal["online", "offline", "degraded"] = "online"
+
+
+class HeartbeatOut(BaseModel):
+    server_time: datetime
+
+
+class ExceptionView(BaseModel):
+    id: int
+    uuid: str
+    machine_id: str
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    patron: str | None
+    item: str | None
+    reasons: list[ReasonOut]
+    repairs: list[dict[str, Any]]
+    resolved: bool
+
+
+class ExceptionsOut(BaseModel):
+    exceptions: list[ExceptionView]
+
+
+class PolicyOut(BaseModel):
+    name: str
+    version: str
+    profile: dict[str, Any]
+
+
+class SnapshotOut(BaseModel):
+    policy_version: str
+    generated_at: datetime
+    blocked: dict[str, list[str]]
+    holds: dict[str, dict[str, Any]]
+    patrons: dict[str, dict[str, Any]]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]

@@ -1,0 +1,529 @@
+"""The circulation service: the one place that opens database transactions.
+
+HTTP routes, the SIP2 server and the CLI call these methods; none of them touches a session.
+See docs/central-api.md, "Service layer".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.central import models as m
+from kiosk.central.errors import CentralError
+from kiosk.central.schemas import (
+    AccountView,
+    ExceptionView,
+    FeeView,
+    HoldView,
+    ItemView,
+    LoanView,
+    LoginOut,
+    PatronSummary,
+    ReasonOut,
+)
+from kiosk.central.security import PinHasher, mask_card, new_secret, same_hash, token_hash
+from kiosk.central.services import mapping
+from kiosk.central.services.results import TxResult, jsonable, reason_wire
+from kiosk.central.services.transactions import TransactionApplier
+from kiosk.central.settings import CentralSettings
+from kiosk.clock import Clock, local_date
+from kiosk.domain import ZERO, Item, Patron, PatronAccount, Transaction, TxOutcome
+from kiosk.policy import Profile, check_login, pickup_deadline
+
+log = logging.getLogger("kiosk.central")
+
+LoginResult = LoginOut
+
+
+class CirculationService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        profile: Profile,
+        clock: Clock,
+        settings: CentralSettings | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.profile = profile
+        self.clock = clock
+        self.settings = settings or CentralSettings()
+        self.hasher = PinHasher(self.settings)
+        self.max_pin_attempts = profile.pin.max_attempts or self.settings.pin_max_attempts
+        self.lock_minutes = profile.pin.lockout_minutes or self.settings.pin_lock_minutes
+        self.applier = TransactionApplier(profile, self.hasher, self.max_pin_attempts)
+
+    @property
+    def currency(self) -> str:
+        return self.profile.currency
+
+    def today(self) -> Any:
+        return local_date(self.clock.now(), self.profile.timezone)
+
+    # transactions --------------------------------------------------------------------
+    def apply(self, tx: Transaction) -> TxResult:
+        return self.apply_batch([tx])[0]
+
+    def apply_batch(
+        self, txs: Sequence[Transaction], *, machine: str | None = None
+    ) -> list[TxResult]:
+        """Apply a batch in one database transaction, each machine's in ``seq`` order.
+
+        Committing once per batch is what makes ingest fast; it is also safe: a batch cut
+        off before the commit changes nothing, and after the commit every transaction in it
+        is known by UUID, so a resend only returns the first outcomes.
+        """
+        if machine is not None:
+            for tx in txs:
+                if tx.machine_id != machine:
+                    raise CentralError(
+                        "machine_mismatch",
+                        f"transaction {tx.uuid} belongs to machine {tx.machine_id!r}",
+                    )
+        order = sorted(range(len(txs)), key=lambda i: (txs[i].machine_id, txs[i].seq, i))
+        results: dict[int, TxResult] = {}
+        try:
+            with self.sessions.begin() as s:
+                machines: dict[str, m.Machine | None] = {}
+                for name in sorted({tx.machine_id for tx in txs}):
+                    # Locking the machine row serialises batches of one machine.
+                    machines[name] = s.scalar(
+                        select(m.Machine).where(m.Machine.name == name).with_for_update()
+                    )
+                seen: dict[str, TxResult] = {}
+                for index in order:
+                    tx = txs[index]
+                    if tx.uuid in seen:
+                        first = seen[tx.uuid]
+                        results[index] = TxResult.from_wire(first.to_wire(), duplicate=True)
+                        continue
+                    results[index] = seen[tx.uuid] = self._apply_one(s, tx, machines[tx.machine_id])
+        except IntegrityError as exc:
+            # Only a concurrent request with the same UUIDs gets here: answer from the store.
+            log.info("batch raced another request: %s", type(exc).__name__)
+            with self.sessions() as s:
+                for index, tx in enumerate(txs):
+                    stored = s.get(m.AppliedTransaction, tx.uuid)
+                    if stored is None:
+                        raise CentralError("conflict", "retry the batch", status=409) from exc
+                    results[index] = TxResult.from_wire(stored.reply, duplicate=True)
+        return [results[i] for i in range(len(txs))]
+
+    def _apply_one(self, s: Session, tx: Transaction, machine: m.Machine | None) -> TxResult:
+        stored = s.get(m.AppliedTransaction, tx.uuid)
+        if stored is not None:
+            return TxResult.from_wire(stored.reply, duplicate=True)
+        applied = self.applier.apply(s, tx)
+        result = TxResult(
+            uuid=tx.uuid,
+            outcome=applied.outcome,
+            duplicate=False,
+            reasons=applied.reasons,
+            message_key=applied.message_key,
+            result=applied.result,
+        )
+        now = self.clock.now()
+        s.add(
+            m.AppliedTransaction(
+                uuid=tx.uuid,
+                machine_id=tx.machine_id,
+                seq=tx.seq,
+                kind=tx.kind.value,
+                mode=tx.mode.value,
+                occurred_at=tx.occurred_at,
+                applied_at=now,
+                outcome=applied.outcome.value,
+                reply=result.to_wire(),
+            )
+        )
+        if applied.outcome is TxOutcome.EXCEPTION:
+            s.add(
+                m.TxException(
+                    tx_uuid=tx.uuid,
+                    machine_id=tx.machine_id,
+                    kind=tx.kind.value,
+                    occurred_at=tx.occurred_at,
+                    recorded_at=now,
+                    patron=applied.patron,
+                    item=applied.item,
+                    reasons=[reason_wire(r) for r in applied.reasons],
+                    repairs=jsonable(applied.repairs),
+                )
+            )
+            log.warning(
+                "offline %s %s recorded with exception: %s",
+                tx.kind.value,
+                tx.uuid,
+                ",".join(r.code for r in applied.reasons),
+            )
+        if machine is not None and tx.seq > machine.last_seq:
+            machine.last_seq = tx.seq
+        s.flush()
+        return result
+
+    # patrons -------------------------------------------------------------------------
+    def _patron_row(self, s: Session, card: str, *, lock: bool = False) -> m.Patron:
+        query = select(m.Patron).where(m.Patron.barcode == card)
+        if lock:
+            query = query.with_for_update()
+        row = s.scalar(query)
+        if row is None:
+            raise CentralError("unknown_card", "no patron with that card")
+        return row
+
+    def login(
+        self,
+        card: str,
+        pin: str | None,
+        *,
+        machine: str | None = None,
+        create_session: bool = True,
+    ) -> LoginOut:
+        """Check the card (policy) and the PIN (argon2id, lockout); open a session."""
+        now = self.clock.now()
+        with self.sessions.begin() as s:
+            patron = self._patron_row(s, card, lock=True)
+            if patron.locked_until is not None and patron.locked_until > now:
+                raise CentralError(
+                    "card_locked",
+                    "too many wrong PINs; the card is locked for a while",
+                    locked_until=patron.locked_until.isoformat(),
+                )
+            decision = check_login(self.profile, mapping.patron_of(patron), now)
+            if not decision.allowed:
+                first = decision.reasons[0] if decision.reasons else None
+                raise CentralError(
+                    first.code if first else "login_refused",
+                    "the card may not be used here",
+                    status=403,
+                    reasons=[reason_wire(r) for r in decision.reasons],
+                )
+            error = self._verify_pin(patron, pin, now, required=decision.pin_required)
+            if error is None:
+                patron.failed_pins = 0
+                patron.locked_until = None
+            token = new_secret()
+            expires = now + timedelta(minutes=self.settings.session_minutes)
+            if create_session and error is None:
+                s.add(
+                    m.PatronSession(
+                        token_hash=token_hash(token),
+                        patron_id=patron.id,
+                        machine=machine,
+                        expires_at=expires,
+                    )
+                )
+            summary = LoginOut(
+                session=token if create_session else "",
+                expires_at=expires,
+                patron=PatronSummary(
+                    card_masked=mask_card(patron.barcode),
+                    name=patron.name,
+                    language=patron.language,
+                    category=patron.category,
+                ),
+                pin_change_required=bool(patron.pin_is_default or decision.pin_change_required),
+            )
+        if error is not None:
+            raise error  # raised after the commit: the failed attempt counts
+        return summary
+
+    def _verify_pin(
+        self, patron: m.Patron, pin: str | None, now: datetime, *, required: bool
+    ) -> CentralError | None:
+        if not (required or patron.pin_hash):
+            return None
+        if not pin:
+            return CentralError("pin_required", "this card needs its PIN")
+        if self.hasher.verify(patron.pin_hash, pin):
+            if self.hasher.needs_rehash(patron.pin_hash or ""):
+                patron.pin_hash = self.hasher.hash(pin)
+            return None
+        patron.failed_pins += 1
+        left = self.max_pin_attempts - patron.failed_pins
+        if left > 0:
+            return CentralError("wrong_pin", "wrong PIN", attempts_left=left)
+        patron.locked_until = now + timedelta(minutes=self.lock_minutes)
+        patron.failed_pins = 0
+        log.warning("card %s locked after wrong PINs", mask_card(patron.barcode))
+        return CentralError(
+            "card_locked",
+            "too many wrong PINs; the card is locked for a while",
+            locked_until=patron.locked_until.isoformat(),
+        )
+
+    def check_session(self, card: str, session: str | None) -> None:
+        if not session:
+            raise CentralError("session_invalid", "log in first")
+        with self.sessions() as s:
+            row = s.get(m.PatronSession, token_hash(session))
+            patron_id = s.scalar(select(m.Patron.id).where(m.Patron.barcode == card))
+            if (
+                row is None
+                or patron_id is None
+                or row.patron_id != patron_id
+                or row.expires_at <= self.clock.now()
+            ):
+                raise CentralError("session_invalid", "the session is unknown or has expired")
+
+    def logout(self, session: str) -> None:
+        with self.sessions.begin() as s:
+            row = s.get(m.PatronSession, token_hash(session))
+            if row is not None:
+                s.delete(row)
+
+    def patron(self, card: str) -> Patron:
+        with self.sessions() as s:
+            return mapping.patron_of(self._patron_row(s, card))
+
+    def patron_account(self, card: str) -> PatronAccount:
+        with self.sessions() as s:
+            return mapping.account_of(s, self._patron_row(s, card))
+
+    def account(self, card: str) -> AccountView:
+        today = self.today()
+        with self.sessions() as s:
+            patron = self._patron_row(s, card)
+            loans = [
+                LoanView(
+                    item=item.barcode,
+                    title=item.title,
+                    format=item.format,
+                    checked_out=loan.checked_out,
+                    due=loan.due,
+                    renewals=loan.renewals,
+                    overdue=loan.due < today,
+                )
+                for loan, item in s.execute(
+                    select(m.Loan, m.Item)
+                    .join(m.Item, m.Loan.item_id == m.Item.id)
+                    .where(m.Loan.patron_id == patron.id)
+                    .order_by(m.Loan.due, m.Item.barcode)
+                ).tuples()
+            ]
+            holds = []
+            for hold in s.scalars(
+                select(m.Hold)
+                .where(m.Hold.patron_id == patron.id, m.Hold.status.in_(mapping.ACTIVE_HOLDS))
+                .order_by(m.Hold.placed, m.Hold.id)
+            ):
+                item_id = hold.ready_item_id or hold.item_id
+                item = s.get(m.Item, item_id) if item_id else None
+                holds.append(
+                    HoldView(
+                        id=hold.id,
+                        title=hold.title or (item.title if item else ""),
+                        item=item.barcode if item else None,
+                        status=hold.status,
+                        pickup_branch=hold.pickup_branch,
+                        placed=hold.placed,
+                        ready_since=hold.ready_since,
+                        pickup_by=pickup_deadline(self.profile, hold.ready_since)
+                        if hold.ready_since
+                        else None,
+                    )
+                )
+            fees = []
+            for fee, item in s.execute(
+                select(m.Fee, m.Item)
+                .outerjoin(m.Item, m.Fee.item_id == m.Item.id)
+                .where(m.Fee.patron_id == patron.id, m.Fee.cancelled.is_(False))
+                .where(m.Fee.paid < m.Fee.amount)
+                .order_by(m.Fee.created, m.Fee.id)
+            ).tuples():
+                fees.append(
+                    FeeView(
+                        id=fee.id,
+                        kind=fee.kind,
+                        amount=str(fee.amount),
+                        paid=str(fee.paid),
+                        outstanding=str(fee.amount - fee.paid),
+                        item=item.barcode if item else None,
+                        title=item.title if item else None,
+                        created=fee.created,
+                    )
+                )
+            balance = sum((Decimal(f.outstanding) for f in fees), ZERO)
+            return AccountView(
+                card_masked=mask_card(patron.barcode),
+                name=patron.name,
+                category=patron.category,
+                currency=self.currency,
+                loans=loans,
+                holds=holds,
+                fees=fees,
+                credit=str(mapping.credit_of(s, patron.id)),
+                balance=str(balance),
+            )
+
+    # items ---------------------------------------------------------------------------
+    def _item_row(self, s: Session, barcode: str) -> m.Item:
+        row = s.scalar(select(m.Item).where(m.Item.barcode == barcode))
+        if row is None:
+            raise CentralError("unknown_item", "no item with that barcode")
+        return row
+
+    def item(self, barcode: str) -> Item:
+        with self.sessions() as s:
+            return mapping.item_of(self._item_row(s, barcode))
+
+    def item_status(self, barcode: str) -> ItemView:
+        with self.sessions() as s:
+            item = self._item_row(s, barcode)
+            due = s.scalar(select(m.Loan.due).where(m.Loan.item_id == item.id))
+            holds = len(mapping.holds_on(s, item))
+            return ItemView(
+                barcode=item.barcode,
+                title=item.title,
+                author=item.author,
+                format=item.format,
+                audience=item.audience,
+                status=item.status,
+                owning_branch=item.owning_branch,
+                due=due,
+                holds=holds,
+            )
+
+    # offline cache -------------------------------------------------------------------
+    def policy_document(self) -> dict[str, Any]:
+        return {
+            "name": self.profile.name,
+            "version": self.profile.version,
+            "profile": self.profile.model_dump(mode="json"),
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a machine caches to decide offline: blocks, holds, per-patron counts."""
+        now = self.clock.now()
+        today = local_date(now, self.profile.timezone)
+        with self.sessions() as s:
+            loans = dict(
+                s.execute(select(m.Loan.patron_id, func.count()).group_by(m.Loan.patron_id)).all()
+            )
+            overdue = dict(
+                s.execute(
+                    select(m.Loan.patron_id, func.count())
+                    .where(m.Loan.due < today)
+                    .group_by(m.Loan.patron_id)
+                ).all()
+            )
+            owed = dict(
+                s.execute(
+                    select(m.Fee.patron_id, func.sum(m.Fee.amount - m.Fee.paid))
+                    .where(m.Fee.cancelled.is_(False), m.Fee.paid < m.Fee.amount)
+                    .group_by(m.Fee.patron_id)
+                ).all()
+            )
+            patrons: dict[str, dict[str, Any]] = {}
+            blocked: dict[str, list[str]] = {}
+            for row in s.scalars(select(m.Patron)):
+                balance = Decimal(owed.get(row.id, 0) or 0).quantize(Decimal("0.01"))
+                patrons[row.barcode] = {
+                    "category": row.category,
+                    "expires": row.expires.isoformat() if row.expires else None,
+                    "loans": loans.get(row.id, 0),
+                    "overdue": overdue.get(row.id, 0),
+                    "balance": str(balance),
+                }
+                decision = check_login(self.profile, mapping.patron_of(row), now)
+                codes = [] if decision.allowed else [r.code for r in decision.reasons]
+                if row.blocked and "staff_block" not in codes:
+                    codes.append("staff_block")
+                if codes:
+                    blocked[row.barcode] = codes
+            holds: dict[str, dict[str, Any]] = {}
+            for hold, patron, item in s.execute(
+                select(m.Hold, m.Patron, m.Item)
+                .join(m.Patron, m.Hold.patron_id == m.Patron.id)
+                .join(
+                    m.Item,
+                    func.coalesce(m.Hold.ready_item_id, m.Hold.item_id) == m.Item.id,
+                )
+                .where(m.Hold.status.in_(mapping.ACTIVE_HOLDS))
+                .order_by(m.Hold.placed, m.Hold.id)
+            ).tuples():
+                holds.setdefault(
+                    item.barcode,
+                    {
+                        "patron_alias": mapping.patron_of(patron).alias,
+                        "patron": patron.barcode,
+                        "pickup_branch": hold.pickup_branch,
+                        "status": hold.status,
+                    },
+                )
+        return {
+            "policy_version": self.profile.version,
+            "generated_at": now,
+            "blocked": blocked,
+            "holds": holds,
+            "patrons": patrons,
+        }
+
+    # machines ------------------------------------------------------------------------
+    def add_machine(self, name: str) -> str:
+        """Create a machine account; returns its secret (shown once, stored hashed)."""
+        return self.add_machine_to(self.sessions, name, self.clock.now())
+
+    @staticmethod
+    def add_machine_to(sessions: sessionmaker[Session], name: str, now: datetime) -> str:
+        """As :meth:`add_machine`, without a profile (the CLI may add machines first)."""
+        if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
+            raise CentralError("bad_machine_name", f"not a machine name: {name!r}")
+        secret = new_secret()
+        with sessions.begin() as s:
+            if s.scalar(select(m.Machine).where(m.Machine.name == name)) is not None:
+                raise CentralError("machine_exists", f"machine {name!r} already exists", status=409)
+            s.add(m.Machine(name=name, secret_hash=token_hash(secret), created=now))
+        return secret
+
+    def authenticate_machine(self, name: str | None, secret: str | None) -> str:
+        if not name or not secret:
+            raise CentralError("unauthorized", "machine credential missing")
+        with self.sessions() as s:
+            stored = s.scalar(select(m.Machine.secret_hash).where(m.Machine.name == name))
+        if stored is None or not same_hash(stored, token_hash(secret)):
+            raise CentralError("unauthorized", "machine credential not accepted")
+        return name
+
+    def heartbeat(
+        self, machine: str, *, queue_depth: int, oldest_age_s: float, mode: str
+    ) -> datetime:
+        now = self.clock.now()
+        with self.sessions.begin() as s:
+            row = s.scalar(select(m.Machine).where(m.Machine.name == machine))
+            if row is None:
+                raise CentralError("unauthorized", "unknown machine")
+            row.last_seen = now
+            row.queue_depth = queue_depth
+            row.oldest_age_s = Decimal(str(round(oldest_age_s, 3)))
+            row.mode = mode
+        return now
+
+    def exceptions(self, since: datetime | None = None, limit: int = 500) -> list[ExceptionView]:
+        with self.sessions() as s:
+            query = select(m.TxException).order_by(m.TxException.id).limit(limit)
+            if since is not None:
+                query = query.where(m.TxException.recorded_at >= since)
+            return [
+                ExceptionView(
+                    id=row.id,
+                    uuid=row.tx_uuid,
+                    machine_id=row.machine_id,
+                    kind=row.kind,
+                    occurred_at=row.occurred_at,
+                    recorded_at=row.recorded_at,
+                    patron=mask_card(row.patron) if row.patron else None,
+                    item=row.item,
+                    reasons=[ReasonOut(**r) for r in row.reasons],
+                    repairs=row.repairs,
+                    resolved=row.resolved,
+                )
+                for row in s.scalars(query)
+            ]
