@@ -68,7 +68,11 @@ class ScriptedBackend:
             reasons = tuple(ReasonView(code) for code in self.refusals[item])
             return CircReply(CircStatus.REFUSED, item, reasons[0].message_key, title, None, reasons)
         return CircReply(
-            CircStatus.APPLIED, item, f"{kind}.ok", title, date(2026, 12, 23),
+            CircStatus.APPLIED,
+            item,
+            f"{kind}.ok",
+            title,
+            date(2026, 12, 23),
             offline=not self.online,
         )
 

@@ -53,7 +53,9 @@ def test_wrong_pin_counts_down_then_locks(session: Session) -> None:
     session.handle(CardRead(PATRON))
     step = session.handle(PinEntered("0000"))
     assert (step.state, step.message_key, step.params) == (
-        State.PIN, "login.wrong_pin", {"attempts_left": 2}
+        State.PIN,
+        "login.wrong_pin",
+        {"attempts_left": 2},
     )
     session.handle(PinEntered("0000"))
     step = session.handle(PinEntered("0000"))
@@ -78,7 +80,9 @@ def test_cancel_on_pin_pad_returns_to_idle_and_forgets(session: Session) -> None
 def test_unknown_card_stays_idle(session: Session) -> None:
     step = session.handle(CardRead("9999"))
     assert (step.state, step.tone, step.message_key) == (
-        State.IDLE, Tone.ERROR, "login.unknown_card"
+        State.IDLE,
+        Tone.ERROR,
+        "login.unknown_card",
     )
 
 
@@ -87,7 +91,9 @@ def test_blocked_patron_sees_every_reason(session: Session, backend: ScriptedBac
     step = session.handle(CardRead(OTHER))
     assert step.state is State.BLOCKED
     assert [r.message_key for r in step.reasons] == [
-        "reason.card_expired", "reason.staff_block", "reason.old_card_prefix"
+        "reason.card_expired",
+        "reason.staff_block",
+        "reason.old_card_prefix",
     ]
     assert not session.handle(ItemScanned(ITEM)).changed
     assert session.handle(FinishRequested()).state is State.IDLE
@@ -169,7 +175,9 @@ def test_card_where_item_expected(session: Session) -> None:
 def test_card_scanned_as_item_with_barcode_rules(backend: ScriptedBackend) -> None:
     chain = BarcodeChain(
         [
-            BarcodeRule(name="card", kind=BarcodeKind.PATRON, prefixes=("340101",), charset="digits"),
+            BarcodeRule(
+                name="card", kind=BarcodeKind.PATRON, prefixes=("340101",), charset="digits"
+            ),
             BarcodeRule(name="item", kind=BarcodeKind.ITEM, prefixes=("312",), charset="digits"),
         ]
     )
