@@ -306,7 +306,7 @@ class CirculationService:
                     .join(m.Item, m.Loan.item_id == m.Item.id)
                     .where(m.Loan.patron_id == patron.id)
                     .order_by(m.Loan.due, m.Item.barcode)
-                ).tuples()
+                )
             ]
             holds = []
             for hold in s.scalars(
@@ -337,7 +337,7 @@ class CirculationService:
                 .where(m.Fee.patron_id == patron.id, m.Fee.cancelled.is_(False))
                 .where(m.Fee.paid < m.Fee.amount)
                 .order_by(m.Fee.created, m.Fee.id)
-            ).tuples():
+            ):
                 fees.append(
                     FeeView(
                         id=fee.id,
@@ -448,7 +448,7 @@ class CirculationService:
                 )
                 .where(m.Hold.status.in_(mapping.ACTIVE_HOLDS))
                 .order_by(m.Hold.placed, m.Hold.id)
-            ).tuples():
+            ):
                 holds.setdefault(
                     item.barcode,
                     {

@@ -99,7 +99,7 @@ class DailyJobs:
             .join(m.Item, m.Loan.item_id == m.Item.id)
             .where(m.Loan.due == day)
             .order_by(m.Loan.id)
-        ).tuples()
+        )
         for loan, patron, item in list(rows):
             applied = self.applier.renew_loan(
                 s, TxMode.ONLINE, when, patron, item, loan, automatic=True
@@ -118,7 +118,7 @@ class DailyJobs:
             .join(m.Item, m.Loan.item_id == m.Item.id)
             .where(m.Loan.due < day, m.Loan.billed_on.is_(None))
             .order_by(m.Loan.id)
-        ).tuples()
+        )
         for loan, patron, item in list(rows):
             if not is_billable(
                 self.profile, mapping.loan_of(loan, patron.barcode, item.barcode), day
@@ -157,7 +157,7 @@ class DailyJobs:
             .join(m.Patron, m.Hold.patron_id == m.Patron.id)
             .where(m.Hold.status == "ready", m.Hold.ready_since.is_not(None))
             .order_by(m.Hold.ready_since, m.Hold.id)
-        ).tuples()
+        )
         for hold, patron in list(rows):
             assert hold.ready_since is not None
             deadline = pickup_deadline(self.profile, hold.ready_since)
@@ -190,7 +190,7 @@ class DailyJobs:
             .join(m.Item, m.Hold.ready_item_id == m.Item.id)
             .where(m.Hold.status == "ready", m.Hold.ready_since <= day)
             .order_by(m.Hold.id)
-        ).tuples()
+        )
         for hold, patron, item in list(rows):
             assert hold.ready_since is not None
             queued += self._notice(
@@ -218,7 +218,7 @@ class DailyJobs:
             .join(m.Item, m.Loan.item_id == m.Item.id)
             .where(m.Loan.due == target, m.Patron.email.is_not(None))
             .order_by(m.Loan.id)
-        ).tuples()
+        )
         for loan, patron, item in list(rows):
             if due_soon_notice_date(self.profile, loan.due) != day:
                 continue

@@ -118,7 +118,7 @@ def account_of(s: Session, patron: m.Patron) -> PatronAccount:
         select(m.Loan, m.Item)
         .join(m.Item, m.Loan.item_id == m.Item.id)
         .where(m.Loan.patron_id == patron.id)
-    ).tuples():
+    ):
         loans.append(loan_of(loan, patron.barcode, item.barcode))
         items[item.barcode] = item_of(item)
     holds = []
@@ -129,7 +129,7 @@ def account_of(s: Session, patron: m.Patron) -> PatronAccount:
         .outerjoin(shelf, m.Hold.ready_item_id == shelf.c.id)
         .where(m.Hold.patron_id == patron.id, m.Hold.status.in_(ACTIVE_HOLDS))
         .order_by(m.Hold.placed, m.Hold.id)
-    ).tuples():
+    ):
         holds.append(hold_of(hold, patron.barcode, item_barcode or shelf_barcode))
     fees = []
     for fee, item_barcode in s.execute(
@@ -138,7 +138,7 @@ def account_of(s: Session, patron: m.Patron) -> PatronAccount:
         .where(m.Fee.patron_id == patron.id, m.Fee.cancelled.is_(False))
         .where(m.Fee.paid < m.Fee.amount)
         .order_by(m.Fee.created, m.Fee.id)
-    ).tuples():
+    ):
         fees.append(fee_of(fee, patron.barcode, item_barcode))
     return PatronAccount(
         patron=patron_of(patron),
@@ -164,7 +164,7 @@ def holds_on(s: Session, item: m.Item) -> list[tuple[m.Hold, m.Patron]]:
             )
         )
         .order_by(m.Hold.placed, m.Hold.id)
-    ).tuples()
+    )
     result = []
     for hold, patron in rows:
         # A ready title hold set aside on another copy does not concern this one.
