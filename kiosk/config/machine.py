@@ -1,0 +1,67 @@
+"""The machine configuration: one typed tree, read from TOML, overridable from the
+environment (``KIOSK_MACHINE_ID``, ``KIOSK_DEVICES__SCANNER__URL`` …).
+
+Adding a section: write its model in ``kiosk/config/<area>.py`` (``extra="forbid"``, a
+docstring per field, defaults where a sensible one exists) and add one field here.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from kiosk.config.devices import DeviceConfig, DeviceName
+
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class Mode(StrEnum):
+    CHECKOUT = "checkout"
+    RETURN = "return"
+    BOTH = "both"
+
+
+class MachineConfig(BaseSettings):
+    """Everything one kiosk or return machine needs to know about itself."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KIOSK_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        use_attribute_docstrings=True,
+        frozen=True,
+    )
+
+    machine_id: str
+    """This machine's name at central (letters, digits, . _ -; up to 64)."""
+    library: str
+    """The library's policy profile: a name in config/policies/ (hefei, hamburg, sanjose)."""
+    mode: Mode = Mode.CHECKOUT
+    """What the machine offers: checkout (and renew, account), return, or both."""
+    devices: dict[DeviceName, DeviceConfig] = Field(default_factory=dict)
+    """Serial devices by name, e.g. [devices.scanner] with kind = "scanner"."""
+
+    @field_validator("machine_id", "library")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not IDENTIFIER.fullmatch(value):
+            raise ValueError("use letters, digits, '.', '_' and '-' (up to 64, no spaces)")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment overrides the file (passed in as init values); no .env files.
+        return (env_settings, init_settings)
+
+    def devices_of_kind(self, kind: str) -> dict[str, DeviceConfig]:
+        return {name: device for name, device in self.devices.items() if device.kind == kind}
