@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from stdnum import ean, isbn, luhn
@@ -78,6 +79,9 @@ class BarcodeRule(BaseModel):
     charset: str = "alnum"
     """``digits``, ``alnum``, ``printable``, or a regular expression the whole value matches."""
     check: CheckDigit = CheckDigit.NONE
+    on_bad_check: Literal["reject", "next"] = "reject"
+    """A scan of this rule's shape with a wrong check digit is refused (``reject``, the
+    default: a misread must not slip through a later, looser rule) or tried on (``next``)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> BarcodeRule:
@@ -221,6 +225,8 @@ class BarcodeChain:
             problem = rule.problem(value)
             if problem is None:
                 return BarcodeResult(raw, value, rule.kind, rule.name)
+            if problem == "barcode_check_digit" and rule.on_bad_check == "reject":
+                return BarcodeResult(raw, value, None, rule.name, problem)
             rank = _PROBLEM_RANK[problem]
             # A check-digit failure only counts when the rest of the rule fits.
             if best is None or rank > best[0]:

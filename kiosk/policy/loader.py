@@ -101,6 +101,6 @@ def _message(error: dict[str, object]) -> str:
     if msg.startswith("Value error, "):
         msg = msg.removeprefix("Value error, ")
     value = error.get("input")
-    if kind not in ("missing",) and not isinstance(value, dict | list) and value is not None:
+    if not isinstance(value, dict | list | tuple) and value is not None and repr(value) not in msg:
         return f"{msg} (got {value!r})"
     return msg

@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -285,17 +286,28 @@ class RuleSet(_Model):
     offline: Offline = Offline()
     checkin: Checkin = Checkin()
 
-    @model_validator(mode="after")
-    def _shared_names(self) -> RuleSet:
-        for kind, names, table in (
-            ("categories", SHARED_CATEGORIES, self.categories),
-            ("formats", SHARED_FORMATS, self.formats),
-            ("audiences", SHARED_AUDIENCES, self.audiences),
-        ):
-            missing = [name for name in names if name not in table]
-            if missing:
-                raise ValueError(f"{kind} must define the shared names; missing: {missing}")
-        return self
+    @field_validator("categories")
+    @classmethod
+    def _shared_categories(cls, value: dict[str, CategoryRule]) -> dict[str, CategoryRule]:
+        return _require_shared(value, SHARED_CATEGORIES, "card categories")
+
+    @field_validator("formats")
+    @classmethod
+    def _shared_formats(cls, value: dict[str, FormatRule]) -> dict[str, FormatRule]:
+        return _require_shared(value, SHARED_FORMATS, "formats")
+
+    @field_validator("audiences")
+    @classmethod
+    def _shared_audiences(cls, value: dict[str, AudienceRule]) -> dict[str, AudienceRule]:
+        return _require_shared(value, SHARED_AUDIENCES, "audiences")
+
+
+def _require_shared(table: dict[str, Any], names: tuple[str, ...], what: str) -> dict[str, Any]:
+    """Every profile accepts the shared names of fixture-format.md (it may map them alike)."""
+    missing = [name for name in names if name not in table]
+    if missing:
+        raise ValueError(f"must define the shared {what} {', '.join(missing)}")
+    return table
 
 
 class Change(_Model):
@@ -345,19 +357,28 @@ class Profile(_Model):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("changes")
+    @classmethod
+    def _in_date_order(cls, value: tuple[Change, ...]) -> tuple[Change, ...]:
+        dates = [change.effective for change in value]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            shown = ", ".join(str(d) for d in dates)
+            raise ValueError(f"must be in date order, one per date (found {shown})")
+        return value
+
     @model_validator(mode="after")
     def _build_rule_sets(self) -> Profile:
-        dates = [change.effective for change in self.changes]
-        if dates != sorted(dates) or len(set(dates)) != len(dates):
-            raise ValueError("changes must be in date order, one per date")
         merged = self.rules.model_dump(mode="python")
         sets: list[tuple[date, RuleSet]] = []
         for index, change in enumerate(self.changes):
             merged = _deep_merge(merged, change.rules)
             try:
                 rule_set = RuleSet.model_validate(merged)
-            except ValueError as exc:
-                raise ValueError(f"changes[{index}] ({change.effective}): {exc}") from exc
+            except ValidationError as exc:
+                first = exc.errors(include_url=False)[0]
+                key = ".".join(str(part) for part in first["loc"])
+                message = str(first["msg"]).removeprefix("Value error, ")
+                raise ValueError(f"changes.{index}.rules.{key}: {message}") from exc
             sets.append((change.effective, rule_set))
         self._sets = tuple(sets)
         return self
