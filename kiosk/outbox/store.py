@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import threading
 import time
@@ -461,7 +462,7 @@ class Outbox:
                 holder, until, epoch = conn.execute(
                     select(lease.c.owner, lease.c.until, lease.c.epoch).where(lease.c.id == 1)
                 ).one()
-                if holder not in (None, owner) and until > now:
+                if holder not in (None, owner) and until > now and not _owner_dead(holder):
                     return None
                 conn.execute(
                     update(lease)
@@ -497,7 +498,16 @@ class Outbox:
         except (DBAPIError, sqlite3.Error) as exc:
             raise _translate(exc, self.path) from exc
         return [
-            QueuedRow.from_mapping({**r, "state": "sending", "lease_owner": owner}) for r in found
+            QueuedRow.from_mapping(
+                {
+                    **r,
+                    "state": "sending",
+                    "lease_owner": owner,
+                    "attempts": r["attempts"] + 1,
+                    "sent_at": now,
+                }
+            )
+            for r in found
         ]
 
     def holds_lease(self, owner: str, *, extend_s: float | None = None) -> bool:
@@ -685,12 +695,12 @@ class Outbox:
         return self.rows([RowState.REFUSED, RowState.EXCEPTION])
 
     def retry(self, seq: int) -> QueuedRow:
-        """Send a refused or rejected transaction again.
+        """Send again a transaction central never decided (it rejected the request itself).
 
-        One central never decided (rejected) goes back to ``queued`` with its UUID. One
-        central refused is queued again as a new transaction (new UUID, next sequence
-        number): the old UUID would only fetch the old refusal. An exception central already
-        recorded cannot be retried: staff resolve it centrally.
+        It goes back to ``queued`` with its UUID, so central applies it at most once. A
+        transaction central refused or recorded as an exception is not resent: refused means
+        nothing happened (the patron was told so), and an exception is already recorded
+        centrally for staff to resolve there.
         """
         with self.engine.begin() as conn:
             row = conn.execute(select(outbox).where(outbox.c.seq == seq)).mappings().first()
@@ -704,44 +714,42 @@ class Outbox:
                     "transactions can be retried",
                     seq=seq,
                 )
-            if current.outcome is None and not (current.result or {}).get("local"):
-                conn.execute(
-                    update(outbox)
-                    .where(outbox.c.seq == seq)
-                    .values(state=RowState.QUEUED.value, done_at=None, last_error=None)
-                )
-                new_seq = seq
-            elif current.state is RowState.REFUSED:
-                result = conn.execute(
-                    insert(outbox).values(
-                        uuid=str(uuid_module.uuid4()),
-                        machine_id=current.machine_id,
-                        kind=current.kind,
-                        mode=current.mode,
-                        occurred_at=self.clock.now().isoformat(),
-                        payload=json.dumps(current.payload, separators=(",", ":"), default=str),
-                        state=RowState.QUEUED.value,
-                        queued_at=time.time(),
-                        attempts=0,
-                        follows=seq,
-                    )
-                )
-                new_seq = int(result.inserted_primary_key[0])
-                conn.execute(
-                    update(outbox)
-                    .where(outbox.c.seq == seq)
-                    .values(last_error=f"retried as transaction {new_seq}")
-                )
-            else:
+            if current.outcome is not None or (current.result or {}).get("local"):
+                decided = "the machine" if current.outcome is None else "central"
                 raise QueueError(
-                    "queue.already_recorded",
-                    f"central already recorded transaction {seq} as an exception; staff "
-                    "resolve it in the central staff tools, there is nothing to resend",
+                    "queue.already_decided",
+                    f"transaction {seq} was already decided by {decided} "
+                    f"({current.state.value}); resending it cannot change that. Staff resolve "
+                    "it in the central staff tools",
                     seq=seq,
                 )
-            fresh = conn.execute(select(outbox).where(outbox.c.seq == new_seq)).mappings().one()
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.seq == seq)
+                .values(state=RowState.QUEUED.value, done_at=None, last_error=None)
+            )
+            fresh = conn.execute(select(outbox).where(outbox.c.seq == seq)).mappings().one()
         self._notify()
         return QueuedRow.from_mapping(fresh)
+
+
+def _owner_dead(owner: str) -> bool:
+    """True when ``owner`` (``host:pid:thread``) was a process on this host that is gone.
+
+    A forwarder restarted after a crash takes the lease over at once instead of waiting for
+    it to expire; holders on other hosts (a shared file system) are trusted until expiry.
+    """
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def integrity_ok(path: str | os.PathLike[str]) -> bool:
