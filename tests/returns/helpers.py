@@ -1,0 +1,118 @@
+"""Test doubles for the controller's unit tests (the pty tests use the real board)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from kiosk.clock import FixedClock
+from kiosk.returns.ports import CheckinOutcome, CheckinRequest, HoldSlip
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@dataclass
+class RecordingBoard:
+    """Records every command; sensors are set by the test."""
+
+    commands: list[str] = field(default_factory=list)
+    intake: bool = False
+    door_is_closed: bool = True
+
+    def open_door(self) -> None:
+        self.commands.append("DOOR OPEN")
+
+    def close_door(self) -> None:
+        self.commands.append("DOOR CLOSE")
+
+    def run_conveyor(self) -> None:
+        self.commands.append("CONV RUN")
+
+    def stop_conveyor(self) -> None:
+        self.commands.append("CONV STOP")
+
+    def reverse_conveyor(self) -> None:
+        self.commands.append("CONV REV")
+
+    def divert(self, bin_number: int) -> None:
+        self.commands.append(f"DIVERT {bin_number}")
+
+    def lamp(self, colour: str, blink: bool = False) -> None:
+        self.commands.append(f"LAMP {colour}" + (" BLINK" if blink else ""))
+
+    def intake_blocked(self) -> bool:
+        return self.intake
+
+    def door_closed(self) -> bool:
+        return self.door_is_closed
+
+    def motion(self) -> list[str]:
+        return [c for c in self.commands if not c.startswith("LAMP")]
+
+
+CATALOG: dict[str, CheckinOutcome] = {
+    "31000000000001": CheckinOutcome("31000000000001", "", "reshelve", title="Book", format="book"),
+    "31000000000002": CheckinOutcome(
+        "31000000000002",
+        "",
+        "hold_shelf",
+        title="Held",
+        format="book",
+        hold_patron_alias="AB-1234",
+        pickup_branch="main",
+    ),
+    "31000000000003": CheckinOutcome(
+        "31000000000003", "", "transit", title="Elsewhere", format="book"
+    ),
+    "31000000000004": CheckinOutcome(
+        "31000000000004",
+        "",
+        "staff",
+        title="Damaged",
+        format="book",
+        alert="item_status_needs_staff",
+    ),
+    "31000000000005": CheckinOutcome(
+        "31000000000005", "", "reshelve", title="Film", format="dvd", fine=Decimal("0.30")
+    ),
+}
+
+
+@dataclass
+class MemoryCheckin:
+    """Idempotent by UUID, like the outbox; counts what it recorded."""
+
+    catalog: dict[str, CheckinOutcome] = field(default_factory=lambda: dict(CATALOG))
+    recorded: dict[str, CheckinOutcome] = field(default_factory=dict)
+    calls: int = 0
+    offline: bool = False
+
+    def check_in(self, request: CheckinRequest) -> CheckinOutcome:
+        self.calls += 1
+        if request.tx_uuid in self.recorded:
+            return replace(self.recorded[request.tx_uuid], duplicate=True)
+        known = self.catalog.get(request.item)
+        if known is None:
+            outcome = CheckinOutcome(
+                request.item, request.tx_uuid, "staff", known=False, offline=self.offline
+            )
+        else:
+            outcome = replace(known, tx_uuid=request.tx_uuid, offline=self.offline)
+        self.recorded[request.tx_uuid] = outcome
+        return outcome
+
+    def is_recorded(self, tx_uuid: str) -> bool:
+        return tx_uuid in self.recorded
+
+
+@dataclass
+class SlipCollector:
+    slips: list[HoldSlip] = field(default_factory=list)
+
+    def print_hold_slip(self, slip: HoldSlip) -> None:
+        self.slips.append(slip)
