@@ -228,6 +228,8 @@ class ReceiptPrinter:
         self._emit(PrinterStatusChanged(device=self.name, **vars(status)))
 
     def _poll_loop(self) -> None:
+        assert self.link is not None
+        self.link.wait_connected(2.0)  # no "not responding" just because the port is opening
         while not self._stop.is_set():
             try:
                 self.poll()
