@@ -1,0 +1,182 @@
+"""The HTTP API against a real server: auth, JSON errors, the documented bodies, OpenAPI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .fixtures_data import HAMBURG, HEFEI
+from .helpers import tx
+from .server import running
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+WANG, LI = "3401010000001", "3401010000002"
+
+
+@pytest.fixture
+def api(load):
+    central = load(HEFEI)
+    secret = central.service.add_machine("kiosk-1")
+    with running(central) as base:
+        client = httpx.Client(
+            base_url=base,
+            headers={"Authorization": f"Bearer {secret}", "X-Kiosk-Machine": "kiosk-1"},
+            timeout=30,
+        )
+        client.central = central  # type: ignore[attr-defined]
+        client.secret = secret  # type: ignore[attr-defined]
+        yield client
+        client.close()
+
+
+def test_health_needs_no_credential_and_everything_else_does(api) -> None:
+    bare = httpx.Client(base_url=str(api.base_url))
+    assert bare.get("/health").json() == {"status": "ok"}
+    for method, path in (
+        ("GET", "/v1/policy"),
+        ("GET", "/v1/snapshot"),
+        ("GET", "/v1/items/31234000012345"),
+        ("POST", "/v1/transactions"),
+    ):
+        response = bare.request(method, path, json={"transactions": []})
+        assert response.status_code == 401, path
+        assert response.json()["error"]["code"] == "unauthorized"
+    wrong = bare.get(
+        "/v1/policy", headers={"Authorization": "Bearer nope", "X-Kiosk-Machine": "kiosk-1"}
+    )
+    assert wrong.status_code == 401
+
+
+def test_ingest_batch_and_replay(api) -> None:
+    batch = [
+        tx("checkout", NOW, seq=1, patron=WANG, item="31234000012345").to_wire(),
+        tx("checkout", NOW, seq=2, patron=LI, item="31234000012346").to_wire(),
+    ]
+    reply = api.post("/v1/transactions", json={"transactions": batch})
+    assert reply.status_code == 200
+    outcomes = reply.json()["outcomes"]
+    assert [o["outcome"] for o in outcomes] == ["applied", "refused"]
+    assert outcomes[0]["result"]["due"] == "2026-12-23"
+    assert outcomes[1]["reasons"][0]["code"] == "overdue_items"
+    again = api.post("/v1/transactions", json={"transactions": batch}).json()["outcomes"]
+    assert [o["duplicate"] for o in again] == [True, True]
+    assert [o["outcome"] for o in again] == ["applied", "refused"]
+
+
+def test_transactions_of_another_machine_are_refused(api) -> None:
+    other = tx("checkout", NOW, machine="kiosk-2", patron=WANG, item="31234000012345").to_wire()
+    reply = api.post("/v1/transactions", json={"transactions": [other]})
+    assert reply.status_code == 403 and reply.json()["error"]["code"] == "machine_mismatch"
+
+
+def test_login_account_and_errors(api) -> None:
+    api.post(
+        "/v1/transactions",
+        json={"transactions": [tx("checkout", NOW, patron=WANG, item="31234000012345").to_wire()]},
+    )
+    login = api.post("/v1/patrons/login", json={"card": WANG, "pin": "19850312"})
+    assert login.status_code == 200
+    body = login.json()
+    assert body["pin_change_required"] is True and body["patron"]["name"] == "Wang Fang"
+    account = api.get(f"/v1/patrons/{WANG}/account", headers={"X-Patron-Session": body["session"]})
+    assert account.status_code == 200
+    assert [loan["item"] for loan in account.json()["loans"]] == ["31234000012345"]
+    no_session = api.get(f"/v1/patrons/{WANG}/account")
+    assert no_session.status_code == 401
+    assert no_session.json()["error"]["code"] == "session_invalid"
+    wrong = api.post("/v1/patrons/login", json={"card": LI, "pin": "000000"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"] == {
+        "code": "wrong_pin",
+        "message": "wrong PIN",
+        "params": {"attempts_left": 4},
+    }
+    unknown = api.post("/v1/patrons/login", json={"card": "999", "pin": "1"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_card"
+    garbage = api.post(
+        "/v1/patrons/login", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert garbage.status_code == 422 and garbage.json()["error"]["code"] == "invalid_request"
+
+
+def test_item_policy_snapshot_heartbeat_exceptions(api) -> None:
+    item = api.get("/v1/items/31234000012349").json()
+    assert item["status"] == "on_loan" and item["due"] == "2026-10-31"
+    assert "patron" not in item
+    assert api.get("/v1/items/nope").json()["error"]["code"] == "unknown_item"
+    policy = api.get("/v1/policy").json()
+    assert policy["name"] == "hefei" and policy["version"]
+    assert policy["profile"]["rules"]["loans"]["max_items"] == 5
+    snap = api.get("/v1/snapshot").json()
+    assert snap["policy_version"] == policy["version"]
+    assert snap["blocked"]["1234567890123"] == ["old_card_prefix"]
+    assert snap["patrons"][LI]["overdue"] == 1
+    beat = api.post(
+        "/v1/machines/heartbeat", json={"queue_depth": 3, "oldest_age_s": 12.5, "mode": "offline"}
+    )
+    assert beat.status_code == 200 and "server_time" in beat.json()
+    offline = tx(
+        "checkout",
+        NOW - timedelta(hours=1),
+        mode="offline",
+        patron="3401010000005",
+        item="31234000012347",
+    ).to_wire()
+    api.post("/v1/transactions", json={"transactions": [offline]})
+    exceptions = api.get("/v1/exceptions", params={"since": "2026-11-01T00:00:00Z"}).json()
+    assert [e["uuid"] for e in exceptions["exceptions"]] == [offline["uuid"]]
+    assert exceptions["exceptions"][0]["reasons"][0]["code"] == "card_expired"
+
+
+def test_openapi_is_published(api) -> None:
+    spec = api.get("/openapi.json").json()
+    paths = set(spec["paths"])
+    assert {
+        "/health",
+        "/v1/transactions",
+        "/v1/patrons/login",
+        "/v1/patrons/{card}/account",
+        "/v1/items/{barcode}",
+        "/v1/policy",
+        "/v1/snapshot",
+        "/v1/machines/heartbeat",
+        "/v1/exceptions",
+    } <= paths
+
+
+def test_schemathesis_finds_no_server_error(load, tmp_path: Path) -> None:
+    central = load(HAMBURG)
+    secret = central.service.add_machine("fuzz-1")
+    st = Path(sys.executable).with_name("st")
+    with running(central) as base:
+        result = subprocess.run(
+            [
+                str(st),
+                "run",
+                f"{base}/openapi.json",
+                "--checks",
+                "not_a_server_error",
+                "--max-examples",
+                "25",
+                "--seed",
+                "1",
+                "-H",
+                f"Authorization: Bearer {secret}",
+                "-H",
+                "X-Kiosk-Machine: fuzz-1",
+                "--request-timeout",
+                "20",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+        )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "9 total" in result.stdout or "passed" in result.stdout, result.stdout[-2000:]
+    assert " 0 passed" not in result.stdout
