@@ -4,7 +4,7 @@ The public names are listed in docs/policy-api.md; central, the machine's offlin
 session and SIP2 all call them. No I/O except :func:`load_profile`.
 """
 
-from kiosk.policy.cards import check_login, check_pin, default_pin, pin_locked_until
+from kiosk.policy.cards import check_emedia, check_login, check_pin, default_pin, pin_locked_until
 from kiosk.policy.circulation import check_checkin, check_checkout, check_renew
 from kiosk.policy.decision import REASON_CODES, Decision, Destination, Reason
 from kiosk.policy.delivery import check_courier_return, check_delivery
@@ -42,6 +42,7 @@ __all__ = [
     "check_courier_return",
     "check_delivery",
     "check_deposit_credit",
+    "check_emedia",
     "check_login",
     "check_pay_fee",
     "check_pickup",

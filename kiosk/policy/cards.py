@@ -64,6 +64,13 @@ def check_login(
     )
 
 
+def check_emedia(profile: Profile, patron: Patron, now: datetime) -> Decision:
+    """May this card use e-resources? (San José: not with an expired card.)"""
+    today = library_today(profile, now)
+    reasons = card_reasons(profile, profile.rule_set(today), patron, today, "emedia")
+    return decide("emedia", reasons, rule_version=profile.version)
+
+
 def default_pin(profile: Profile, patron: Patron) -> str | None:
     """The PIN a new card gets, when the library has a rule for it."""
     if profile.pin.default == "birth_date" and patron.birth_date is not None:

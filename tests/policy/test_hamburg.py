@@ -243,3 +243,14 @@ def test_credit_balance_is_reported(hamburg: Profile) -> None:
     )
     assert decision.credit_balance == Decimal("11.00")
     assert decision.to_wire()["credit_balance"] == "11.00"
+
+
+def test_barcode_chain_knows_lettered_cards_and_items(hamburg: Profile) -> None:
+    from kiosk.domain.barcode import BarcodeChain, BarcodeKind
+
+    chain = BarcodeChain(hamburg.barcodes.rules)
+    assert chain.classify("A000000001").kind is BarcodeKind.PATRON
+    assert chain.classify("a000000001").value == "A000000001"
+    assert chain.classify("31234000012345").error == "barcode_check_digit"
+    assert chain.expect("A000000001", "item").error == "patron_card_as_item"
+    assert chain.classify("9783551551672").kind is BarcodeKind.ITEM

@@ -25,7 +25,7 @@ from kiosk.policy import (
     lost_item_charge,
     pin_locked_until,
 )
-from tests.policy.builders import account, at, fee, item, loan, patron
+from tests.policy.builders import account, at, fee, hold, item, loan, patron
 
 NOW = "2026-11-23"
 
@@ -254,6 +254,14 @@ def test_online_order_of_a_patron_with_overdue_items_is_refused(hefei: Profile) 
     decision = check_place_hold(hefei, account(p, loans=(late,)), "book", at(hefei, NOW))
     assert "overdue_items" in decision.codes
     assert decision.fee == Decimal("0.00")
+
+
+def test_online_order_holds_at_most_five_items(hefei: Profile) -> None:
+    p = patron()
+    four = account(p, holds=tuple(hold(p.barcode, f"3123400002{i:04d}") for i in range(4)))
+    assert check_place_hold(hefei, four, "book", at(hefei, NOW)).allowed
+    five = account(p, holds=tuple(hold(p.barcode, f"3123400002{i:04d}") for i in range(5)))
+    assert check_place_hold(hefei, five, "book", at(hefei, NOW)).codes == ("max_holds",)
 
 
 # --- Returns ------------------------------------------------------------------------------

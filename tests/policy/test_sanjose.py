@@ -13,6 +13,7 @@ from kiosk.policy import (
     Profile,
     check_checkin,
     check_checkout,
+    check_emedia,
     check_login,
     check_pin,
     check_place_hold,
@@ -309,7 +310,8 @@ def test_expired_card_may_log_in_but_not_check_out_or_hold(sanjose: Profile) -> 
     assert check_place_hold(sanjose, account(expired), "book", at(sanjose, NOW)).codes == (
         "card_expired",
     )
-    assert "emedia" in sanjose.cards.expired_blocks
+    assert check_emedia(sanjose, expired, at(sanjose, NOW)).codes == ("card_expired",)
+    assert check_emedia(sanjose, member(), at(sanjose, NOW)).allowed
 
 
 def test_card_valid_through_its_expiry_day(sanjose: Profile) -> None:
