@@ -217,3 +217,37 @@ def mask_card(card: str) -> str:
     """A card number as screens and receipts show it: only the last four digits."""
     tail = card[-4:]
     return "•" * max(len(card) - 4, 4) + tail
+
+
+@dataclass(frozen=True, slots=True)
+class QueueInfo:
+    depth: int = 0
+    oldest_age_s: float = 0.0
+    last_error: str = ""
+    offline_since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A refused transaction or a central exception, for the technician screen."""
+
+    at: datetime
+    kind: str
+    item: str
+    codes: tuple[str, ...]
+    source: str = "machine"
+    """``machine`` (refused here) or ``central`` (an offline fact central flagged)."""
+
+
+class MachineControl(Protocol):
+    """What technician mode can ask of the machine."""
+
+    def queue_info(self) -> QueueInfo: ...
+
+    def force_sync(self) -> int:
+        """Send what is queued now; returns how many transactions went."""
+        ...
+
+    def test_receipt(self) -> bool: ...
+
+    def problems(self) -> list[Problem]: ...

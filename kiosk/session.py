@@ -201,7 +201,7 @@ class SessionSettings:
     mode: Mode = Mode.CHECKOUT
 
 
-_ALREADY_YOURS = frozenset({"already_on_loan_to_patron", "on_loan_to_patron", "already_yours"})
+_ALREADY_YOURS = frozenset({"already_on_loan", "already_on_loan_to_patron", "on_loan_to_patron"})
 
 
 class Session:

@@ -1,0 +1,218 @@
+"""The session's backend over central's service layer, in the same process.
+
+``kiosk demo`` runs central embedded on SQLite; this adapter turns the service's answers
+(:class:`~kiosk.central.services.CirculationService`) into the session's replies. Online
+checkouts, renewals and returns are transactions applied by central, which decides; the
+machine's own offline decisions come from the outbox (see :mod:`kiosk.backend_machine`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from kiosk.backend import (
+    AccountInfo,
+    CircReply,
+    CircStatus,
+    FeeInfo,
+    HoldInfo,
+    LoanInfo,
+    LoginReply,
+    LoginStatus,
+    PatronView,
+    ReasonView,
+    Receipt,
+    ReceiptChannel,
+)
+from kiosk.central import Central
+from kiosk.central.errors import CentralError
+from kiosk.domain import Transaction, TxKind, TxMode, TxOutcome
+from kiosk.domain.money import ZERO
+
+log = logging.getLogger("kiosk.backend")
+
+ReceiptSink = Callable[[Receipt, ReceiptChannel, str], bool]
+"""Delivers a receipt (printer or e-mail); gets the patron's e-mail address for e-mail."""
+
+
+def login_reply_from_error(error: CentralError) -> LoginReply:
+    """Central's login refusals as the session's statuses."""
+    params = error.params
+    match error.code:
+        case "pin_required":
+            return LoginReply(LoginStatus.PIN_REQUIRED)
+        case "wrong_pin":
+            return LoginReply(LoginStatus.WRONG_PIN, attempts_left=params.get("attempts_left"))
+        case "card_locked":
+            until = params.get("locked_until")
+            return LoginReply(
+                LoginStatus.CARD_LOCKED,
+                locked_until=datetime.fromisoformat(until) if until else None,
+            )
+        case "unknown_card":
+            return LoginReply(LoginStatus.UNKNOWN_CARD)
+    reasons = tuple(ReasonView.from_wire(r) for r in params.get("reasons") or ())
+    return LoginReply(LoginStatus.REFUSED, reasons=reasons or (ReasonView(error.code),))
+
+
+def circ_reply(
+    kind: TxKind,
+    item: str,
+    outcome: str,
+    reasons: Any,
+    result: dict[str, Any],
+    *,
+    offline: bool = False,
+) -> CircReply:
+    """One transaction outcome (central's or the machine's) as the session's reply."""
+    views = tuple(ReasonView.from_wire(r) for r in reasons or ())
+    title = result.get("title")
+    due = result.get("due")
+    if isinstance(due, str):
+        due = date.fromisoformat(due[:10])
+    fine = (
+        Decimal(str(result.get("fine") or result.get("fee") or "0"))
+        if kind is TxKind.CHECKIN
+        else ZERO
+    )
+    if outcome == TxOutcome.REFUSED.value:
+        key = views[0].message_key if views else "reason.unknown"
+        return CircReply(CircStatus.REFUSED, item, key, title, None, views, offline=offline)
+    key = {
+        TxKind.CHECKOUT: "checkout.ok",
+        TxKind.RENEW: "renew.ok",
+        TxKind.CHECKIN: "checkin.fine" if fine > 0 else "checkin.ok",
+    }[kind]
+    notices = views if outcome == TxOutcome.EXCEPTION.value else ()
+    return CircReply(CircStatus.APPLIED, item, key, title, due, notices, fine=fine, offline=offline)
+
+
+def account_info(view: Any) -> AccountInfo:
+    """Central's AccountView (pydantic or its JSON) as the session's account."""
+    data = view.model_dump(mode="json") if hasattr(view, "model_dump") else dict(view)
+    return AccountInfo(
+        loans=tuple(
+            LoanInfo(
+                item=loan["item"],
+                title=loan["title"],
+                due=date.fromisoformat(loan["due"]),
+                renewals=int(loan.get("renewals", 0)),
+                overdue=bool(loan.get("overdue")),
+            )
+            for loan in data.get("loans", [])
+        ),
+        holds=tuple(
+            HoldInfo(
+                title=hold["title"],
+                status=hold["status"],
+                pickup_branch=hold["pickup_branch"],
+                item=hold.get("item"),
+                pickup_by=date.fromisoformat(hold["pickup_by"]) if hold.get("pickup_by") else None,
+            )
+            for hold in data.get("holds", [])
+        ),
+        fees=tuple(
+            FeeInfo(
+                kind=fee["kind"], outstanding=Decimal(fee["outstanding"]), title=fee.get("title")
+            )
+            for fee in data.get("fees", [])
+        ),
+        credit=Decimal(data.get("credit", "0")),
+        balance=Decimal(data.get("balance", "0")),
+        currency=data.get("currency", "EUR"),
+    )
+
+
+class CentralBackend:
+    """Online only: every question goes to the embedded central's service."""
+
+    def __init__(
+        self,
+        central: Central,
+        *,
+        machine_id: str = "kiosk-1",
+        receipts: ReceiptSink | None = None,
+    ) -> None:
+        self.central = central
+        self.service = central.service
+        self.machine_id = machine_id
+        self.receipts = receipts
+        self._seq = itertools.count(1)
+        self._sessions: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def online(self) -> bool:
+        return True
+
+    @property
+    def library_name(self) -> str:
+        return self.service.profile.library_name
+
+    @property
+    def currency(self) -> str:
+        return self.service.currency
+
+    def login(self, card: str, pin: str | None) -> LoginReply:
+        try:
+            out = self.service.login(card, pin, machine=self.machine_id)
+        except CentralError as error:
+            return login_reply_from_error(error)
+        self._sessions[card] = out.session
+        email = self.service.patron(card).email
+        patron = PatronView(
+            card_masked=out.patron.card_masked,
+            name=out.patron.name,
+            language=out.patron.language,
+            category=out.patron.category,
+            has_email=bool(email),
+        )
+        return LoginReply(LoginStatus.OK, patron, pin_change_required=out.pin_change_required)
+
+    def _apply(self, kind: TxKind, payload: dict[str, Any]) -> CircReply:
+        with self._lock:
+            seq = next(self._seq)
+        tx = Transaction(
+            machine_id=self.machine_id,
+            seq=seq,
+            kind=kind,
+            occurred_at=self.service.clock.now(),
+            mode=TxMode.ONLINE,
+            payload=payload,
+        )
+        result = self.service.apply(tx)
+        wire = result.to_wire()
+        return circ_reply(kind, payload["item"], wire["outcome"], wire["reasons"], wire["result"])
+
+    def checkout(self, card: str, item: str) -> CircReply:
+        return self._apply(TxKind.CHECKOUT, {"patron": card, "item": item})
+
+    def renew(self, card: str, item: str) -> CircReply:
+        return self._apply(TxKind.RENEW, {"patron": card, "item": item})
+
+    def checkin(self, item: str) -> CircReply:
+        return self._apply(TxKind.CHECKIN, {"item": item})
+
+    def account(self, card: str) -> AccountInfo | None:
+        try:
+            return account_info(self.service.account(card))
+        except CentralError as error:
+            log.warning("account not available: %s", error.code)
+            return None
+
+    def deliver_receipt(self, card: str, receipt: Receipt, channel: ReceiptChannel) -> bool:
+        if self.receipts is None:
+            return False
+        email = self.service.patron(card).email or "" if channel is ReceiptChannel.EMAIL else ""
+        return self.receipts(receipt, channel, email)
+
+    def end_visit(self, card: str) -> None:
+        token = self._sessions.pop(card, None)
+        if token:
+            self.service.logout(token)

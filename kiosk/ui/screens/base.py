@@ -1,0 +1,90 @@
+"""What every patron screen shares: the top bar with "ask staff", the feedback line, and the
+demo panel when the demo runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button
+
+from kiosk.ui.widgets.demo_panel import DemoPanel
+from kiosk.ui.widgets.feedback import Feedback
+from kiosk.ui.widgets.top_bar import TopBar
+
+if TYPE_CHECKING:
+    from kiosk.ui.app import KioskApp
+
+
+class KioskScreen(Screen[None]):
+    """A full patron screen. Subclasses write :meth:`body`."""
+
+    name_key = ""
+
+    @property
+    def kiosk(self) -> KioskApp:
+        return cast("KioskApp", self.app)
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.kiosk.t(key, **params)
+
+    def compose(self) -> ComposeResult:
+        kiosk = self.kiosk
+        yield TopBar(
+            kiosk.library_name, self.t("ui.ask_staff"), self.t("ui.offline_banner"), kiosk.online
+        )
+        yield Feedback("", id="feedback")
+        if kiosk.demo is not None:
+            yield DemoPanel(
+                kiosk.demo,
+                {
+                    "panel": self.t("demo.panel"),
+                    "cards": self.t("demo.cards"),
+                    "items": self.t("demo.items"),
+                    "network": self.t("demo.go_online" if not kiosk.online else "demo.go_offline"),
+                },
+            )
+        with Vertical(id="body"):
+            yield from self.body()
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def feedback(self, text: str, tone: str) -> None:
+        self.query_one(Feedback).show(text, tone)
+
+    def set_online(self, online: bool) -> None:
+        self.query_one(TopBar).set_online(online)
+        for button in self.query("#demo-network").results(Button):
+            button.label = self.t("demo.go_offline" if online else "demo.go_online")
+
+    @on(Button.Pressed, "#ask-staff")
+    def _ask_staff(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.kiosk.ask_staff()
+
+
+class KioskModal(ModalScreen[Any]):
+    """A dialog over a patron screen."""
+
+    DEFAULT_CSS = """
+    KioskModal { align: center middle; }
+    KioskModal > #dialog { width: 72; height: auto; border: thick $accent; padding: 1 2;
+                           background: $surface; }
+    KioskModal .dialog-title { text-style: bold; margin-bottom: 1; }
+    KioskModal .dialog-buttons { height: auto; margin-top: 1; align-horizontal: center; }
+    KioskModal .dialog-buttons Button { min-width: 20; height: 3; margin: 0 1; }
+    """
+
+    @property
+    def kiosk(self) -> KioskApp:
+        return cast("KioskApp", self.app)
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.kiosk.t(key, **params)
+
+    def dialog(self) -> Vertical:
+        return Vertical(id="dialog")

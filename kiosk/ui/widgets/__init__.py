@@ -1,0 +1,1 @@
+"""Widgets of the kiosk screens, one per file."""
