@@ -74,6 +74,14 @@ class Submitted:
         return bool(self.decision and self.decision.get("allowed"))
 
 
+def _readable(row: QueuedRow) -> bool:
+    try:
+        row.transaction()
+    except ValueError:
+        return False
+    return True
+
+
 def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
@@ -151,7 +159,13 @@ class Forwarder:
         rows = self.outbox.claim(self.owner, limit, self.lease_s)
         if not rows:
             return 0
-        txs = [row.transaction() for row in rows]
+        try:
+            txs = [row.transaction() for row in rows]
+        except ValueError as exc:  # a row no target could read: set it aside for staff
+            bad = next(r for r in rows if not _readable(r))
+            self.outbox.requeue([r.seq for r in rows if r is not bad], "")
+            self.outbox.reject(bad.seq, f"unreadable in the queue file: {exc}")
+            return 1
         try:
             deliveries = self.target.send(txs)
         except TargetUnavailable as exc:
@@ -263,7 +277,8 @@ class Forwarder:
         while time.monotonic() < deadline:
             done = self.step()
             if done is None:
-                time.sleep(min(self.backoff.delay(self.failures), deadline - time.monotonic()))
+                pause = min(self.backoff.delay(self.failures), deadline - time.monotonic())
+                time.sleep(max(pause, 0.0))
             elif done == 0 and self.outbox.depth() == 0:
                 return True
             elif done == 0:
