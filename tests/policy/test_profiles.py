@@ -164,3 +164,11 @@ def test_cli_explain_of_a_broken_profile_is_one_line() -> None:
     result = kiosk("policy", "explain", str(BROKEN / "bad_timezone.toml"))
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", LIBRARIES)
+def test_profiles_are_shipped_as_package_data(name: str) -> None:
+    from kiosk.policy import loader
+
+    shipped = loader._PACKAGE_DIR / f"{name}.toml"
+    assert shipped.read_bytes() == find_profile(name).read_bytes()
