@@ -69,6 +69,7 @@ class PtyPort:
         self._lock = threading.Lock()
         self._master: int | None = None
         self._slave: int | None = None
+        self._generation = 0
         self.slave_name = ""
         self._open()
 
@@ -86,6 +87,7 @@ class PtyPort:
         tty.setraw(slave)  # no echo, no line editing, before the driver even opens it
         os.set_blocking(master, False)
         self._master, self._slave = master, slave
+        self._generation += 1
         self.slave_name = os.ttyname(slave)
         if self.link:
             temporary = self.link.with_name(self.link.name + ".new")
@@ -112,21 +114,30 @@ class PtyPort:
                 time.sleep(0.001)
 
     def read(self, timeout: float) -> bytes:
-        """Bytes the driver wrote (empty after ``timeout`` or while unplugged)."""
+        """Bytes the driver wrote (empty after ``timeout`` or while unplugged).
+
+        The lock is not held while waiting, so writes (paced at a baud rate) never queue
+        behind a read; the descriptor is re-checked under the lock before reading in case an
+        unplug closed it meanwhile.
+        """
         with self._lock:
-            master = self._master
-            if master is None:
-                pass
-            else:
-                ready, _, _ = select.select([master], [], [], timeout)
-                if not ready:
-                    return b""
-                try:
-                    return os.read(master, 4096)
-                except (BlockingIOError, OSError):
-                    return b""
-        time.sleep(timeout)
-        return b""
+            master, generation = self._master, self._generation
+        if master is None:
+            time.sleep(timeout)
+            return b""
+        try:
+            ready, _, _ = select.select([master], [], [], timeout)
+        except (OSError, ValueError):
+            return b""
+        if not ready:
+            return b""
+        with self._lock:
+            if self._master != master or self._generation != generation:
+                return b""
+            try:
+                return os.read(master, 4096)
+            except OSError:
+                return b""
 
     def unplug(self) -> None:
         with self._lock:
