@@ -400,5 +400,16 @@ def serve(
 
 
 def start_in_thread(central: object, address: str, **options: object) -> RunningServer:
-    """What ``kiosk central serve --sip2 HOST:PORT`` calls with its ``Central``."""
+    """What ``kiosk central serve --sip2 HOST:PORT`` calls with its ``Central``.
+
+    The institution id (AO) and library name come from the loaded library.
+    """
+    from kiosk.sip2.acs import AcsSettings
+
+    if "acs_settings" not in options:
+        library = getattr(central, "library", None)
+        options["acs_settings"] = AcsSettings(
+            institution=getattr(library, "institution_id", "") or "",
+            library_name=getattr(library, "name", "") or "",
+        )
     return serve(central.service, address, **options)  # type: ignore[attr-defined, arg-type]
