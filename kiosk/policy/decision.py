@@ -56,6 +56,15 @@ REASON_CODES: dict[str, str] = {
     "delivery_not_offered": "this library does not deliver",
     "delivery_too_many_items": "an order holds too many items",
     "delivery_district": "the address is outside the delivery area",
+    # scans (kiosk.domain.barcode)
+    "barcode_empty": "nothing was read",
+    "barcode_length": "the barcode has the wrong length",
+    "barcode_prefix": "the barcode does not start as this library's do",
+    "barcode_characters": "the barcode has characters it may not have",
+    "barcode_check_digit": "the barcode's check digit is wrong (a misread)",
+    "barcode_unrecognised": "the barcode is not one this library uses",
+    "patron_card_as_item": "a library card was scanned where an item was expected",
+    "item_as_patron_card": "an item was scanned where a library card was expected",
     # information on a checkin (not refusals)
     "fine_charged": "a late fine was charged",
     "bill_cleared": "the bill for this long-overdue item is cleared",

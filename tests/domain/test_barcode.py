@@ -160,3 +160,12 @@ def test_rules_reject_unknown_options_and_bad_patterns() -> None:
 def test_classify_never_raises(raw: str) -> None:
     result = BarcodeChain([PATRON, ITEM, ISBN]).classify(raw)
     assert result.ok == (result.error is None)
+
+
+def test_every_barcode_problem_is_a_policy_reason_code() -> None:
+    from kiosk.domain import barcode
+    from kiosk.policy import REASON_CODES
+
+    codes = {*barcode._PROBLEM_RANK, "barcode_unrecognised", "patron_card_as_item"}
+    codes.add("item_as_patron_card")
+    assert codes <= set(REASON_CODES)
