@@ -114,13 +114,16 @@ def check_deposit_credit(
     *,
     in_person: bool = True,
     on: date | None = None,
+    now: datetime | None = None,
 ) -> Decision:
     """May this deposit be added to the hold credit? (Hamburg: exactly 10.00 EUR.)
 
     Reading of Hamburg's page: the account must owe nothing when the credit is set up (no
-    credit yet); a new deposit may be made at any time while credit remains.
+    credit yet); a new deposit may be made at any time while credit remains. Only a valid
+    card may have a credit: given ``now``, an expired card is refused.
     """
-    rules = _current(profile, on)
+    today = library_today(profile, now) if now is not None else on
+    rules = _current(profile, today)
     credit = rules.holds.credit
     patron = account.patron
     reasons: list[Reason] = []
@@ -131,6 +134,8 @@ def check_deposit_credit(
         reasons.append(reason("card_category_unknown", category=patron.category))
     elif not category.holds:
         reasons.append(reason("hold_not_allowed_for_card", category=patron.category))
+    if patron.expires is not None and today is not None and patron.expires < today:
+        reasons.append(reason("card_expired", expires=patron.expires))
     if not _is_cents(amount) or amount != credit.deposit:
         reasons.append(reason("deposit_amount", expected=credit.deposit))
     if credit.in_person_only and not in_person:

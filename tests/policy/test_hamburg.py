@@ -172,6 +172,14 @@ def test_cards_excluded_from_holds_have_no_credit(hamburg: Profile, category: st
     assert decision.codes == ("hold_not_allowed_for_card",)
 
 
+def test_only_a_valid_card_may_have_a_credit(hamburg: Profile) -> None:
+    expired = account(reader(expires=date(2026, 11, 1)))
+    refused = check_deposit_credit(hamburg, expired, Decimal("10.00"), now=at(hamburg, NOW))
+    assert refused.codes == ("card_expired",)
+    valid = account(reader(expires=date(2027, 11, 1)))
+    assert check_deposit_credit(hamburg, valid, Decimal("10.00"), now=at(hamburg, NOW)).allowed
+
+
 def test_credit_is_handled_in_person_not_at_a_machine(hamburg: Profile) -> None:
     decision = check_deposit_credit(hamburg, account(reader()), Decimal("10.00"), in_person=False)
     assert decision.codes == ("in_person_only",)
