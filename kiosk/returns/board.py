@@ -41,6 +41,9 @@ class DriverBoard:
     def intake_blocked(self) -> bool:
         return self.unit.eyes.get(Eye.INTAKE) is not None
 
+    def diverter_blocked(self) -> bool:
+        return self.unit.eyes.get(Eye.DIVERTER) is not None
+
     def door_closed(self) -> bool:
         try:
             result = self.unit.query_status().result(timeout=self.status_timeout)

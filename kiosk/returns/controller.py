@@ -188,6 +188,7 @@ class ReturnController:
         self._paused_left: float | None = None
         self._before_stop: State | None = None
         self._refused_second = False
+        self._early_scan: tuple[str, float] | None = None
 
     # --- public ---------------------------------------------------------------------------
 
@@ -276,8 +277,12 @@ class ReturnController:
     # --- states -----------------------------------------------------------------------------
 
     def _on_idle(self, event: object) -> bool:
-        if isinstance(event, ItemPresent):
-            self._begin_reading()
+        match event:
+            case ItemPresent():
+                self._begin_reading()
+            case ScanEvent(code=code):
+                # a fixed scanner may read a moment before the photo-eye reports the item
+                self._early_scan = (code, self.now)
         return False
 
     def _on_reading(self, event: object) -> bool:
@@ -325,12 +330,12 @@ class ReturnController:
 
     def _on_transport(self, event: object) -> bool:
         match event:
-            case ItemPassedDiverter(bin=number):
+            case ItemPassedDiverter(bin=number) if self._passed(event):
                 return self._dropped(number)
             case ItemPresent():
                 self._second_item()
             case Jam(eye=eye):
-                self._jam(f"jam at {eye} eye")
+                self._jam(f"jam at {eye} eye", eye_blocked=eye == "diverter")
         return False
 
     def _on_held(self, event: object) -> bool:
@@ -342,7 +347,16 @@ class ReturnController:
         return False
 
     def _on_jam_reversing(self, event: object) -> bool:
-        return False  # the diverter eye clearing while reversing is not a drop
+        if isinstance(event, ItemPassedDiverter):
+            self._expect_clear = False  # the eye cleared because the belt ran backwards
+        return False
+
+    def _passed(self, event: ItemPassedDiverter) -> bool:
+        """False for the late report of the eye clearing while the belt reversed."""
+        if self._ignore_clear:
+            self._ignore_clear = False
+            return False
+        return True
 
     def _on_closing_door(self, event: object) -> bool:
         match event:
@@ -357,10 +371,10 @@ class ReturnController:
 
     def _on_recovering(self, event: object) -> bool:
         match event:
-            case ItemPassedDiverter(bin=number):
+            case ItemPassedDiverter(bin=number) if self._passed(event):
                 return self._dropped(number, note="recovered after restart")
             case Jam(eye=eye):
-                self._jam(f"jam at {eye} eye during recovery")
+                self._jam(f"jam at {eye} eye during recovery", eye_blocked=eye == "diverter")
         return False
 
     def _on_out_of_service(self, event: object) -> bool:
@@ -390,6 +404,9 @@ class ReturnController:
             case State.INTAKE | State.TRANSPORT:
                 self._jam(f"item not seen at the diverter in state {self.state}")
             case State.JAM_REVERSING:
+                # the clearing of the jammed eye may still be on its way to us
+                self._ignore_clear = self._expect_clear and not self.board.diverter_blocked()
+                self._expect_clear = False
                 if self.choice is not None and self.choice.bin is not None:
                     self.board.divert(self.choice.bin)
                 self.board.run_conveyor()
@@ -418,6 +435,8 @@ class ReturnController:
         self._door_retry_pending = False
         self._jam_resume: State | None = None
         self._recovery_bin: int | None = None
+        self._expect_clear = False
+        self._ignore_clear = False
 
     def _enter(
         self, state: State, notice: str, timeout: float | None = None, **params: Any
@@ -431,6 +450,9 @@ class ReturnController:
         self.read_attempts = 1
         self.board.lamp("AMBER")
         self._enter(State.READING, "returns.reading", self.config.read_timeout)
+        early, self._early_scan = self._early_scan, None
+        if early is not None and self.now - early[1] <= self.config.read_timeout:
+            self._on_reading(ScanEvent(device="scanner", code=early[0], symbology="unknown"))
 
     def _failed_read(self, why: str) -> None:
         self.read_attempts += 1
@@ -595,7 +617,8 @@ class ReturnController:
         self._log_fault(f"out_of_service:{kind}", detail)
         self._enter(State.OUT_OF_SERVICE, "returns.out_of_service", fault=kind)
 
-    def _jam(self, detail: str) -> None:
+    def _jam(self, detail: str, *, eye_blocked: bool = False) -> None:
+        self._expect_clear = eye_blocked
         self.jam_attempts += 1
         self._log_fault("jam", f"{detail} (attempt {self.jam_attempts})")
         if self.jam_attempts > self.config.jam_retries:
@@ -738,8 +761,11 @@ class ReturnController:
         self.tx_uuid = record.tx_uuid
         self._recovery_bin = record.bin if record.stage is Stage.CHECKED_IN else None
         if record.stage is Stage.DROPPED:
-            self.board.close_door()
-            self._enter(State.CLOSING_DOOR, "returns.done", self.config.door_timeout)
+            if self.board.door_closed():
+                self._cycle_finished()
+            else:
+                self.board.close_door()
+                self._enter(State.CLOSING_DOOR, "returns.done", self.config.door_timeout)
             return Step(self.state, self.notice)
         self._log_fault(
             "restart_mid_cycle", f"{why}: item {record.barcode} at stage {record.stage.value}"

@@ -39,6 +39,10 @@ class IOBoard(Protocol):
         """True while the intake photo-eye is blocked (as last reported)."""
         ...
 
+    def diverter_blocked(self) -> bool:
+        """True while the diverter photo-eye is blocked (as the driver last saw it)."""
+        ...
+
     def door_closed(self) -> bool:
         """True when the board says the door is closed (asked at start and after a reset,
         when no door event can be expected)."""

@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from drivers.events import EventQueue
 from kiosk.returns.controller import ReturnController, Tick
@@ -30,6 +31,10 @@ class _Stoppable:
 class ReturnMachine:
     """The controller plus the devices and the thread that feeds it."""
 
+    unit: Any = None
+    """The I/O board driver (``drivers.returnunit.ReturnUnit``) when built from config."""
+    scanner: Any = None
+
     def __init__(
         self,
         controller: ReturnController,
@@ -39,6 +44,8 @@ class ReturnMachine:
         tick: float = 0.01,
         monotonic: Callable[[], float] = time.monotonic,
         on_stop: Callable[[], None] | None = None,
+        ready: Callable[[float], bool] | None = None,
+        ready_timeout: float = 5.0,
     ) -> None:
         self.controller = controller
         self.events = events
@@ -46,6 +53,9 @@ class ReturnMachine:
         self.tick = tick
         self.monotonic = monotonic
         self.on_stop = on_stop
+        self.ready = ready
+        """Waits (up to the given seconds) for the I/O board's port to open."""
+        self.ready_timeout = ready_timeout
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.started = threading.Event()
@@ -80,6 +90,8 @@ class ReturnMachine:
 
     def _run(self) -> None:
         controller = self.controller
+        if self.ready is not None and not self.ready(self.ready_timeout):
+            log.warning("the I/O board is not connected yet; starting anyway")
         try:
             controller.start(self.monotonic())
         except Exception:

@@ -65,10 +65,7 @@ def choose_bin(
     """
     role, reason = sort_role(outcome)
     target: BinConfig | None
-    if role is BinRole.RESHELVE:
-        target = _reshelve_bin(config, outcome)
-    else:
-        target = config.first(role)
+    target = _reshelve_bin(config, outcome) if role is BinRole.RESHELVE else config.first(role)
     if target is None:
         role, reason = BinRole.STAFF, f"no_bin_for:{role.value}"
         target = config.first(BinRole.STAFF)

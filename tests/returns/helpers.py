@@ -23,6 +23,7 @@ class RecordingBoard:
     commands: list[str] = field(default_factory=list)
     intake: bool = False
     door_is_closed: bool = True
+    diverter: bool = False
 
     def open_door(self) -> None:
         self.commands.append("DOOR OPEN")
@@ -47,6 +48,9 @@ class RecordingBoard:
 
     def intake_blocked(self) -> bool:
         return self.intake
+
+    def diverter_blocked(self) -> bool:
+        return self.diverter
 
     def door_closed(self) -> bool:
         return self.door_is_closed

@@ -505,3 +505,18 @@ def test_restart_before_the_checkin_was_recorded_records_it_once(tmp_path: Path)
     assert len(r.checkin.recorded) == 1
     [uuid] = r.checkin.recorded
     assert r.journal.open_cycle().tx_uuid == uuid
+
+
+def test_a_scan_just_before_the_photo_eye_is_used(rig: Rig) -> None:
+    rig.ev(ScanEvent(device=D, code="31000000000001", symbology="codabar"))
+    rig.board.intake = True
+    rig.ev(ItemPresent(device=D))
+    assert rig.c.state is State.OPENING_DOOR
+
+
+def test_a_stale_scan_is_not_used(rig: Rig) -> None:
+    rig.ev(ScanEvent(device=D, code="31000000000001", symbology="codabar"))
+    rig.wait(5)
+    rig.board.intake = True
+    rig.ev(ItemPresent(device=D))
+    assert rig.c.state is State.READING
