@@ -1,8 +1,4 @@
-"""Shared helpers: every driver test opens a real pty pair through a simulator.
-
-Set ``KIOSK_TEST_SCANNER_URL`` (a real scanner's port) to run the scanner tests that only
-need a person to scan against real hardware; by default everything runs on simulators.
-"""
+"""Shared helpers: every driver test opens a real pty pair through a simulator."""
 
 from __future__ import annotations
 
