@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -91,12 +91,14 @@ class CirculationService:
         results: dict[int, TxResult] = {}
         try:
             with self.sessions.begin() as s:
-                machines: dict[str, m.Machine | None] = {}
+                last_seq: dict[str, int] = {}
                 for name in sorted({tx.machine_id for tx in txs}):
                     # Locking the machine row serialises batches of one machine.
-                    machines[name] = s.scalar(
+                    row = s.scalar(
                         select(m.Machine).where(m.Machine.name == name).with_for_update()
                     )
+                    if row is not None:
+                        last_seq[name] = row.last_seq
                 seen: dict[str, TxResult] = {}
                 for index in order:
                     tx = txs[index]
@@ -104,7 +106,13 @@ class CirculationService:
                         first = seen[tx.uuid]
                         results[index] = TxResult.from_wire(first.to_wire(), duplicate=True)
                         continue
-                    results[index] = seen[tx.uuid] = self._apply_one(s, tx, machines[tx.machine_id])
+                    results[index] = seen[tx.uuid] = self._apply_one(s, tx)
+                    # Keep the unit of work small: a batch must cost linear time.
+                    s.expunge_all()
+                    if tx.machine_id in last_seq and tx.seq > last_seq[tx.machine_id]:
+                        last_seq[tx.machine_id] = tx.seq
+                for name, seq in last_seq.items():
+                    s.execute(update(m.Machine).where(m.Machine.name == name).values(last_seq=seq))
         except IntegrityError as exc:
             # Only a concurrent request with the same UUIDs gets here: answer from the store.
             log.info("batch raced another request: %s", type(exc).__name__)
@@ -116,7 +124,7 @@ class CirculationService:
                     results[index] = TxResult.from_wire(stored.reply, duplicate=True)
         return [results[i] for i in range(len(txs))]
 
-    def _apply_one(self, s: Session, tx: Transaction, machine: m.Machine | None) -> TxResult:
+    def _apply_one(self, s: Session, tx: Transaction) -> TxResult:
         stored = s.get(m.AppliedTransaction, tx.uuid)
         if stored is not None:
             return TxResult.from_wire(stored.reply, duplicate=True)
@@ -163,8 +171,6 @@ class CirculationService:
                 tx.uuid,
                 ",".join(r.code for r in applied.reasons),
             )
-        if machine is not None and tx.seq > machine.last_seq:
-            machine.last_seq = tx.seq
         s.flush()
         return result
 

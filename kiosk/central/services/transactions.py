@@ -27,7 +27,6 @@ from kiosk.policy import (
     check_checkin,
     check_checkout,
     check_deposit_credit,
-    check_login,
     check_pay_fee,
     check_pin,
     check_place_hold,
@@ -127,15 +126,14 @@ class TransactionApplier:
             item_holds=mapping.domain_holds(hold_pairs, item),
             offline=False,
         )
-        login = check_login(self.profile, mapping.patron_of(patron), when)
         extra: list[Reason] = []
         current = s.scalar(select(m.Loan).where(m.Loan.item_id == item.id).with_for_update())
         if current is not None:
             extra.append(
                 reason("already_on_loan" if current.patron_id == patron.id else "item_on_loan")
             )
-        reasons = merge_reasons(() if login.allowed else login.reasons, decision.reasons, extra)
-        allowed = decision.allowed and login.allowed and not extra
+        reasons = merge_reasons(decision.reasons, extra)
+        allowed = decision.allowed and not extra
         if not allowed and tx.mode is TxMode.ONLINE:
             return Applied(
                 TxOutcome.REFUSED,
