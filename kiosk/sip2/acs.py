@@ -17,6 +17,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -104,6 +105,9 @@ class AcsSettings:
     """Send the patron's e-mail (BE) in 64; off: privacy by default."""
     language: str | None = None
     """Language of screen messages that concern no patron (checkin); None: English."""
+    workers: int | None = None
+    """Threads that call the service. None: 1 on SQLite (one writer at a time, no lock
+    contention), 8 on a server database."""
 
 
 def transaction_uuid(machine: str, message: Message) -> str:
@@ -144,7 +148,10 @@ class CentralAcs:
             retries_allowed=base.retries_allowed,
             show_email=base.show_email,
             language=base.language,
+            workers=base.workers,
         )
+        workers = base.workers or (1 if _dialect(service) == "sqlite" else 8)
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sip2-acs")
         self.zone = ZoneInfo(profile.timezone)
         self._handlers: dict[str, Callable[[Connection, Message], Message]] = {
             "99": self.sc_status,
@@ -167,9 +174,7 @@ class CentralAcs:
 
     async def login(self, conn: Connection, user: str, password: str) -> bool:
         try:
-            conn.machine = await asyncio.to_thread(
-                self.service.authenticate_machine, user, password
-            )
+            conn.machine = await self._call(self.service.authenticate_machine, user, password)
         except KioskError as error:
             log.warning("SIP2 login refused for %r: %s", user, error)
             return False
@@ -180,7 +185,13 @@ class CentralAcs:
         if handler is None:  # a response sent to us: not a request an ACS answers
             log.info("SIP2 connection %d sent %s, which is not a request", conn.id, message.command)
             return None
-        return await asyncio.to_thread(handler, conn, message)
+        return await self._call(handler, conn, message)
+
+    async def _call(self, function: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------------ helpers
 
@@ -859,6 +870,14 @@ _COUNT_FIELDS = (
     "recall_items_count",
     "unavailable_holds_count",
 )
+
+
+def _dialect(service: Any) -> str:
+    """The database dialect behind a CirculationService ('' when it cannot be told)."""
+    try:
+        return str(service.sessions.kw["bind"].dialect.name)
+    except (AttributeError, KeyError, TypeError):
+        return ""
 
 
 def _unique(reasons: Iterable[Any]) -> list[Any]:
