@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -137,7 +138,9 @@ def test_sim_return_unit_runs_a_cycle(tmp_path: Path, events: Events) -> None:
         assert unit.divert(2).result(5).ok
         assert unit.run_conveyor().result(5).ok
         assert events.wait_for(ItemPassedDiverter).bin == 2
+    process.send_signal(signal.SIGINT)  # Ctrl-C ends a simulator cleanly
     out, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
     assert out.startswith("! HELLO SIM-IO")  # the board announces itself at power-up
     assert "DIVERT 2" in out and "! EYE DIVERTER 0" in out
 
@@ -155,10 +158,12 @@ def test_sim_printer_echoes_what_it_prints(tmp_path: Path) -> None:
     from tests.drivers.test_printer import RECEIPT
 
     link = tmp_path / "printer"
-    process = start_kiosk("sim", "printer", "--port", str(link), "--hold", "4")
+    process = start_kiosk("sim", "printer", "--port", str(link))  # until Ctrl-C
     settings = SerialSettings(str(link), reconnect_initial=0.05, reconnect_max=0.1)
     with ReceiptPrinter("p", lambda e: None, serial=settings) as printer:
         assert printer.link is not None and printer.link.wait_connected(10)
         assert printer.print_receipt(RECEIPT).result(10).ok
+    process.send_signal(signal.SIGINT)
     out, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
     assert "Hefei Library" in out and "**********2345" in out
