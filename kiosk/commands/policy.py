@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 
+from kiosk.errors import ConfigError
 from kiosk.policy import available_profiles, load_profile
 from kiosk.policy.explain import explain as explain_profile
 
@@ -23,9 +26,21 @@ def check(profile: str) -> None:
 
 @policy.command()
 @click.argument("profile", metavar="FILE|NAME")
-def explain(profile: str) -> None:
+@click.option(
+    "--on",
+    "on",
+    metavar="YYYY-MM-DD",
+    help="Only the rules in force on this day (default: every dated rule set).",
+)
+def explain(profile: str, on: str | None) -> None:
     """Print a profile's rules readably for a librarian."""
-    click.echo(explain_profile(load_profile(profile)), nl=False)
+    day = None
+    if on is not None:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError as exc:
+            raise ConfigError(f"not a date (YYYY-MM-DD): {on!r}", key="--on") from exc
+    click.echo(explain_profile(load_profile(profile), day), nl=False)
 
 
 @policy.command(name="list")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 from kiosk.policy.profile import PinMode, Profile, RenewalBasis, RuleSet
@@ -19,11 +20,12 @@ def _days(days: int) -> str:
     return f"{days} day{'s' if days != 1 else ''}"
 
 
-def explain(profile: Profile) -> str:
-    return "\n".join(_lines(profile)) + "\n"
+def explain(profile: Profile, on: date | None = None) -> str:
+    """Every rule set (or, given ``on``, only the one in force that day) in plain English."""
+    return "\n".join(_lines(profile, on)) + "\n"
 
 
-def _lines(p: Profile) -> Iterator[str]:
+def _lines(p: Profile, on: date | None = None) -> Iterator[str]:
     yield f"{p.library_name} ({p.name}, version {p.version})"
     yield f"Time zone {p.timezone}; money in {p.currency}."
     yield ""
@@ -64,8 +66,16 @@ def _lines(p: Profile) -> Iterator[str]:
             prefixes = f", starting {'/'.join(rule.prefixes)}" if rule.prefixes else ""
             check = f", check digit {rule.check.value}" if rule.check.value != "none" else ""
             yield f"    {rule.name}: {rule.kind.value}, {shape}{prefixes}{check}"
-    for effective, label, rules in p.rule_set_periods():
+    periods = p.rule_set_periods()
+    if on is not None:
+        in_force = p.rule_set(on)
+        periods = [period for period in periods if period[2] is in_force][-1:]
+    for effective, label, rules in periods:
         yield ""
+        if on is not None:
+            yield f"Rules in force on {on.isoformat()} ({label})"
+            yield from _rule_set(rules, p.currency)
+            continue
         if effective is None:
             yield "Rules (base" + (", before the first dated change)" if p.changes else ")")
         else:

@@ -172,3 +172,33 @@ def test_profiles_are_shipped_as_package_data(name: str) -> None:
 
     shipped = loader._PACKAGE_DIR / f"{name}.toml"
     assert shipped.read_bytes() == find_profile(name).read_bytes()
+
+
+@pytest.mark.parametrize("name", LIBRARIES)
+def test_profile_survives_json_for_the_offline_machines(name: str) -> None:
+    """Central serves the profile as JSON (GET /v1/policy); a machine rebuilds it exactly."""
+    import json
+    from datetime import date
+
+    from kiosk.policy import Profile
+
+    profile = load_profile(name)
+    rebuilt = Profile.model_validate(json.loads(json.dumps(profile.model_dump(mode="json"))))
+    assert rebuilt == profile
+    assert rebuilt.version == profile.version
+    for day in (date(2020, 1, 1), date(2020, 5, 1), date(2026, 11, 23)):
+        assert rebuilt.rule_set(day) == profile.rule_set(day)
+
+
+def test_cli_explain_on_a_day_shows_the_rules_in_force() -> None:
+    closure = kiosk("policy", "explain", "sanjose", "--on", "2020-05-01").stdout
+    assert "Rules in force on 2020-05-01 (closure)" in closure
+    assert "lucky_day: 3 weeks, 3 renewal(s)" in closure
+    assert "No daily late fine." in closure
+    assert closure.count("Rules") == 1
+    today = kiosk("policy", "explain", "sanjose", "--on", "2026-11-23").stdout
+    assert "(reopening)" in today
+    assert "lucky_day: 1 week, 0 renewal(s)" in today
+    bad = kiosk("policy", "explain", "sanjose", "--on", "2020-13-01")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "kiosk: --on: not a date (YYYY-MM-DD): '2020-13-01'"
