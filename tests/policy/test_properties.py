@@ -143,3 +143,12 @@ def test_repeated_deposits_add_exactly(start: Decimal, deposits: int) -> None:
         assert decision.credit_balance is not None
         credit = decision.credit_balance
     assert credit == start + Decimal("10.00") * deposits
+
+
+@given(libraries, days)
+def test_rule_set_is_the_latest_change_in_force(name: str, day: date) -> None:
+    profile = PROFILES[name]
+    started = [(start, rules) for start, _, rules in profile.rule_set_periods() if start]
+    in_force = [rules for start, rules in started if start <= day]
+    expected = in_force[-1] if in_force else profile.rules
+    assert profile.rule_set(day) == expected

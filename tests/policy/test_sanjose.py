@@ -236,6 +236,13 @@ def test_no_late_fees_during_the_closure(sanjose: Profile) -> None:
     assert fine_for(sanjose, during, it, p, at(sanjose, "2020-05-20")) == Decimal("0.00")
 
 
+def test_late_fees_start_again_on_reopening(sanjose: Profile) -> None:
+    p, it = member(), item()
+    late = loan(p, it, at(sanjose, "2021-05-04"), "2021-05-25")
+    # 26–31 May still in the closure (free), 1–5 June charged: 5 days.
+    assert fine_for(sanjose, late, it, p, at(sanjose, "2021-06-05")) == Decimal("1.25")
+
+
 def test_billed_after_28_days_overdue(sanjose: Profile) -> None:
     p, it = member(), item()
     late = loan(p, it, at(sanjose, "2026-10-11"), "2026-11-01")
