@@ -56,30 +56,40 @@ def build_return_machine(
     if checkin is None:
         if outbox is None:
             raise ValueError("build_return_machine needs an outbox or a checkin port")
-        checkin = OutboxCheckin(outbox, online=online, snapshot=snapshot, wait_s=wait_s,
-                                branch=branch)
+        checkin = OutboxCheckin(
+            outbox, online=online, snapshot=snapshot, wait_s=wait_s, branch=branch
+        )
     events = EventQueue()
     unit = ReturnUnit(
         "return_unit",
         SerialSettings(url=board_url, baudrate=board_baudrate),
         events.put,
-        ReturnUnitSettings(bins=config.bin_count, jam_timeout=config.jam_timeout,
-                           ack_timeout=ack_timeout),
+        ReturnUnitSettings(
+            bins=config.bin_count, jam_timeout=config.jam_timeout, ack_timeout=ack_timeout
+        ),
     )
     scanner = BarcodeScanner(
         "return_scanner",
         SerialSettings(url=scanner_url, baudrate=scanner_baudrate),
         events.put,
-        ScannerSettings(framing=replace(FramerSettings(), terminator=scanner_terminator),
-                        duplicate_window=0.0),
+        ScannerSettings(
+            framing=replace(FramerSettings(), terminator=scanner_terminator), duplicate_window=0.0
+        ),
     )
     journal_path = Path(config.journal)
     if not journal_path.is_absolute():
         journal_path = Path(data_dir) / journal_path
     journal = Journal(journal_path)
-    controller = ReturnController(config, DriverBoard(unit), checkin, journal, printer=printer,
-                                  clock=clock)
-    machine = ReturnMachine(controller, events, [unit, scanner], tick=tick,
-                            on_stop=journal.close, ready=unit.link.wait_connected)
+    controller = ReturnController(
+        config, DriverBoard(unit), checkin, journal, printer=printer, clock=clock
+    )
+    machine = ReturnMachine(
+        controller,
+        events,
+        [unit, scanner],
+        tick=tick,
+        on_stop=journal.close,
+        ready=unit.link.wait_connected,
+    )
     machine.unit, machine.scanner = unit, scanner
     return machine

@@ -417,6 +417,8 @@ class ReturnController:
                     self._door_retry_pending = False
                     self.board.close_door()
                     self._deadline = self.now + self.config.door_timeout
+                elif self.board.door_closed():
+                    return self._cycle_finished()  # it was closed already (board reset)
                 else:
                     self._door_obstructed("door did not close")
         return False

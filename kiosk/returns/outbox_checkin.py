@@ -95,18 +95,25 @@ class OutboxCheckin:
             payload["branch"] = self.branch
         if request.force_offline or not self.online():
             decision = self._decide(request.item)
-            self.outbox.enqueue(TxKind.CHECKIN, payload, mode=TxMode.OFFLINE,
-                                occurred_at=request.occurred_at, uuid=request.tx_uuid)
+            self.outbox.enqueue(
+                TxKind.CHECKIN,
+                payload,
+                mode=TxMode.OFFLINE,
+                occurred_at=request.occurred_at,
+                uuid=request.tx_uuid,
+            )
             return _from_decision(request, decision)
-        tx = self.outbox.enqueue(TxKind.CHECKIN, payload, occurred_at=request.occurred_at,
-                                 uuid=request.tx_uuid)
+        tx = self.outbox.enqueue(
+            TxKind.CHECKIN, payload, occurred_at=request.occurred_at, uuid=request.tx_uuid
+        )
         row = self.outbox.wait(tx.seq, self.wait_s)
         if row.delivery is None:
             row = self.outbox.fall_back(tx.seq, self._decide(request.item))
         return self._from_row(request, row, duplicate=False)
 
-    def _from_row(self, request: CheckinRequest, row: QueuedRow, *, duplicate: bool
-                  ) -> CheckinOutcome:
+    def _from_row(
+        self, request: CheckinRequest, row: QueuedRow, *, duplicate: bool
+    ) -> CheckinOutcome:
         delivery = row.delivery
         if delivery is not None:
             return _from_delivery(request, delivery, duplicate)

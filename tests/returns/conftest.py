@@ -128,15 +128,17 @@ class Rig:
         assert self.machine is not None
         return self.machine.controller.state
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0,
-                 what: str = "") -> None:
+    def wait_for(
+        self, predicate: Callable[[], bool], timeout: float = 10.0, what: str = ""
+    ) -> None:
         deadline = time.monotonic() + timeout
         with self.changed:
             while not predicate():
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"timed out waiting for {what or predicate}; "
-                                         f"state {self.state}")
+                    raise AssertionError(
+                        f"timed out waiting for {what or predicate}; state {self.state}"
+                    )
                 self.changed.wait(min(left, 0.01))
 
     def wait_state(self, *states: State, timeout: float = 10.0) -> None:

@@ -25,8 +25,11 @@ def test_one_return_end_to_end(make_rig: Callable[..., Rig]) -> None:
 
 def _done(rig: Rig, count: int) -> None:
     rig.wait_for(
-        lambda: sum(1 for c in rig.machine.controller.journal.cycles() if c.stage is Stage.DONE)
-        >= count and rig.state is State.IDLE,
+        lambda: (
+            sum(1 for c in rig.machine.controller.journal.cycles() if c.stage is Stage.DONE)
+            >= count
+            and rig.state is State.IDLE
+        ),
         what=f"{count} finished cycles",
     )
 
