@@ -118,6 +118,9 @@ class Sip2Server:
             await self._server.serve_forever()
 
     async def close(self) -> None:
+        closer = getattr(self.acs, "close", None)
+        if callable(closer):
+            closer()
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
