@@ -36,7 +36,8 @@ def check_place_hold(
     """May this patron place a hold, and what does it cost?
 
     The fee is taken from the hold credit first (``credit_used``); the rest becomes debt
-    (``owed``). Credit pays hold fees only: other unpaid fees of the blocking kinds refuse the
+    (``owed``). A refused hold reports what it would have cost; its ``credit_balance`` is the
+    credit unchanged. Credit pays hold fees only: other unpaid fees of the blocking kinds refuse the
     hold even with credit left.
     """
     today = library_today(profile, now)
@@ -72,7 +73,9 @@ def check_place_hold(
         fee=fee,
         credit_used=credit_used,
         owed=fee - credit_used,
-        credit_balance=credit - credit_used if holds.credit.enabled else None,
+        credit_balance=(credit - (ZERO if reasons else credit_used))
+        if holds.credit.enabled
+        else None,
         rule_version=profile.version,
     )
 

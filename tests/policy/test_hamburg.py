@@ -222,6 +222,7 @@ def test_a_reminder_fee_blocks_holds_despite_credit(hamburg: Profile) -> None:
     assert not decision.allowed
     assert decision.codes == ("fees_owed",)
     assert decision.reasons[0].params["kinds"] == ["reminder"]
+    assert decision.credit_balance == Decimal("10.00")  # nothing taken from the credit
 
 
 @pytest.mark.parametrize("kind", ["overdue", "service"])

@@ -114,7 +114,8 @@ def test_hold_fee_splits_exactly_into_credit_and_debt(
     assert decision.credit_used >= 0
     assert decision.owed >= 0
     if decision.credit_balance is not None:
-        assert decision.credit_balance == credit - decision.credit_used
+        spent = decision.credit_used if decision.allowed else Decimal("0")
+        assert decision.credit_balance == credit - spent
         assert decision.credit_balance >= 0
 
 
