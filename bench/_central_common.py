@@ -202,7 +202,8 @@ def server(st: Store) -> Iterator[tuple[str, dict[str, str]]]:
                 break
             except httpx.HTTPError:
                 if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read() if process.stderr else "server died")
+                    detail = process.stderr.read() if process.stderr else "server died"
+                    raise RuntimeError(detail) from None
                 time.sleep(0.1)
         yield base, {"Authorization": f"Bearer {secret}", "X-Kiosk-Machine": name}
     finally:

@@ -284,3 +284,34 @@ def test_change_pin_checks_old_pin_and_strength(load) -> None:
     with central.sessions() as s:
         stored = s.scalars(select(m.AppliedTransaction.reply)).all()
     assert "482915" not in repr(stored) and "19850312" not in repr(stored)
+
+
+def test_offline_facts_over_the_limit_or_blocked_become_exceptions(load) -> None:
+    central = load(HEFEI)
+    svc = central.service
+    items = [HONGLOU, XIYOU, SANGUO, SHUIHU, HUOZHE]
+    for n, item in enumerate(items):
+        assert (
+            svc.apply(tx("checkout", NOW, patron=WANG, item=item)).outcome is TxOutcome.APPLIED
+        ), n
+    sixth = svc.apply(tx("checkout", NOW, mode="offline", patron=WANG, item=PINGFAN))
+    assert sixth.outcome is TxOutcome.EXCEPTION
+    assert "max_loans" in {r.code for r in sixth.reasons}
+    assert len([loan for loan in state(central)["loans"] if loan[0] == WANG]) == 6
+    online = svc.apply(tx("renew", NOW + timedelta(days=40), patron=WANG, item=HONGLOU))
+    assert online.outcome is TxOutcome.REFUSED
+    assert "item_overdue" in {r.code for r in online.reasons}
+
+
+def test_hold_credit_deposit_rules(load) -> None:
+    central = load(HAMBURG)
+    svc = central.service
+    greta = "A0000001"
+    at_machine = svc.apply(tx("deposit_credit", NOW, patron=greta, amount="10.00"))
+    assert at_machine.outcome is TxOutcome.REFUSED
+    assert "in_person_only" in {r.code for r in at_machine.reasons}
+    wrong = svc.apply(tx("deposit_credit", NOW, patron=greta, amount="5.00", in_person=True))
+    assert "deposit_amount" in {r.code for r in wrong.reasons}
+    ok = svc.apply(tx("deposit_credit", NOW, patron=greta, amount="10.00", in_person=True))
+    assert ok.outcome is TxOutcome.APPLIED and ok.result["credit"] == Decimal("20.00")
+    assert svc.account(greta).credit == "20.00"

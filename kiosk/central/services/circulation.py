@@ -100,13 +100,21 @@ class CirculationService:
                     if row is not None:
                         last_seq[name] = row.last_seq
                 seen: dict[str, TxResult] = {}
+                uuids = [tx.uuid for tx in txs]
+                for chunk in range(0, len(uuids), 500):  # one query finds the repeats
+                    for uuid, reply in s.execute(
+                        select(m.AppliedTransaction.uuid, m.AppliedTransaction.reply).where(
+                            m.AppliedTransaction.uuid.in_(uuids[chunk : chunk + 500])
+                        )
+                    ):
+                        seen[uuid] = TxResult.from_wire(reply, duplicate=True)
                 for index in order:
                     tx = txs[index]
                     if tx.uuid in seen:
                         first = seen[tx.uuid]
                         results[index] = TxResult.from_wire(first.to_wire(), duplicate=True)
                         continue
-                    results[index] = seen[tx.uuid] = self._apply_one(s, tx)
+                    results[index] = seen[tx.uuid] = self._apply_new(s, tx)
                     # Keep the unit of work small: a batch must cost linear time.
                     s.expunge_all()
                     if tx.machine_id in last_seq and tx.seq > last_seq[tx.machine_id]:
@@ -124,10 +132,8 @@ class CirculationService:
                     results[index] = TxResult.from_wire(stored.reply, duplicate=True)
         return [results[i] for i in range(len(txs))]
 
-    def _apply_one(self, s: Session, tx: Transaction) -> TxResult:
-        stored = s.get(m.AppliedTransaction, tx.uuid)
-        if stored is not None:
-            return TxResult.from_wire(stored.reply, duplicate=True)
+    def _apply_new(self, s: Session, tx: Transaction) -> TxResult:
+        """Apply a transaction whose UUID is not stored yet (the caller checked)."""
         applied = self.applier.apply(s, tx)
         result = TxResult(
             uuid=tx.uuid,

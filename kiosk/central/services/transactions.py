@@ -466,8 +466,6 @@ class TransactionApplier:
             return _refuse_or_record(tx, "fee.refused", (reason("bad_amount"),), patron=card)
         if patron is None:
             return _refuse_or_record(tx, "fee.refused", (reason("unknown_card"),), patron=card)
-        if amount <= 0:
-            return _refuse_or_record(tx, "fee.refused", (reason("bad_amount"),), patron=card)
         account = mapping.account_of(s, patron)
         decision = check_pay_fee(self.profile, account, amount)
         if not decision.allowed and tx.mode is TxMode.ONLINE:
@@ -508,7 +506,13 @@ class TransactionApplier:
         if patron is None:
             return _refuse_or_record(tx, "credit.refused", (reason("unknown_card"),), patron=card)
         account = mapping.account_of(s, patron)
-        decision = check_deposit_credit(self.profile, account, amount)
+        decision = check_deposit_credit(
+            self.profile,
+            account,
+            amount,
+            in_person=tx.payload.get("in_person") is True,  # a staffed desk says so
+            now=tx.occurred_at,
+        )
         if not decision.allowed and tx.mode is TxMode.ONLINE:
             return Applied(
                 TxOutcome.REFUSED, decision.message_key, tuple(decision.reasons), patron=card
