@@ -378,6 +378,8 @@ class Profile(_Model):
                 first = exc.errors(include_url=False)[0]
                 key = ".".join(str(part) for part in first["loc"])
                 message = str(first["msg"]).removeprefix("Value error, ")
+                if first["type"] == "extra_forbidden":
+                    message = "unknown key (not part of a profile)"
                 raise ValueError(f"changes.{index}.rules.{key}: {message}") from exc
             sets.append((change.effective, rule_set))
         self._sets = tuple(sets)

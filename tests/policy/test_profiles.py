@@ -32,6 +32,7 @@ EXPECTED = {
     "missing_name": ("name", "required key is missing"),
     "bad_check_digit_rule": ("barcodes.rules.0.check", "'mod97'"),
     "bad_change_value": ("changes.0.rules.fines.per_day", "not an amount of money"),
+    "change_unknown_key": ("changes.0.rules.fines.per_dya", "unknown key"),
     "pin_lengths_swapped": ("pin", "min_length is larger than max_length"),
     "string_for_number": ("rules.loans.max_items", "valid integer"),
 }
