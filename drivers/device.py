@@ -84,7 +84,11 @@ class FramedDevice:
         """Noise: logged with its reason, counted, never an event."""
         self.rejected += 1
         self.last_rejection = reason
-        log.warning("%s: rejected input (%s): %r", self.name, reason, raw[:80])
+        log.warning("%s: rejected input (%s): %r", self.name, reason, self.redact(raw[:80]))
+
+    def redact(self, raw: bytes) -> bytes:
+        """What of a rejected frame may go to the log (card readers hide card data)."""
+        return raw
 
     def _handle(self, result: Frame | Rejected, now: float) -> None:
         if isinstance(result, Rejected):

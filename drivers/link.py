@@ -54,6 +54,10 @@ class SerialSettings:
         port.dsrdtr = self.dsrdtr
         port.timeout = self.read_timeout
         port.write_timeout = self.write_timeout
+        if "://" not in self.url:
+            # A device path: take an flock so a second program (a forgotten `kiosk devices
+            # test`) fails with a clear error instead of stealing half the bytes.
+            port.exclusive = True
         port.open()
         return port
 

@@ -97,7 +97,7 @@ class BarcodeScanner(FramedDevice):
             return
         if self.duplicates.is_duplicate(scan.code, now):
             self.duplicates_dropped += 1
-            log.info("%s: duplicate read of %s dropped", self.name, scan.code)
+            log.debug("%s: duplicate read dropped", self.name)
             return
         self.emit(
             ScanEvent(

@@ -194,6 +194,14 @@ def device_port(spec: str | None) -> DevicePort:
     the device end of an existing port or pyserial URL."""
     if spec is None:
         return PtyPort()
-    if "://" in spec or (Path(spec).exists() and not Path(spec).is_symlink()):
+    if "://" in spec:
+        return UrlPort(spec)
+    path = Path(spec)
+    if path.is_symlink():
+        target = os.path.realpath(path)
+        if target.startswith("/dev/pts/") or not os.path.exists(target):
+            return PtyPort(link=spec)  # our own link, left from an earlier run
+        return UrlPort(spec)  # a udev link such as /dev/serial/by-id/…: a real port
+    if path.exists():
         return UrlPort(spec)
     return PtyPort(link=spec)

@@ -63,3 +63,12 @@ def test_bad_patterns_say_what_is_wrong(pattern: str, message: str) -> None:
         .replace(".", r"\."),
     ):
         compile_patterns((pattern,))
+
+
+def test_rejected_card_data_is_not_logged(events: Events, caplog) -> None:
+    with ScannerSim() as sim, CardReader("card", SerialSettings(sim.path), events.put) as reader:
+        assert reader.link.wait_connected(3)
+        sim.scan("%B4111111111111111^DOE/JOHN^2912?")
+        assert wait_until(lambda: reader.rejected == 1)
+    assert "DOE" not in caplog.text and "4111" not in caplog.text
+    assert "%a9999999999999999^aaa/aaaa^9999?" in caplog.text

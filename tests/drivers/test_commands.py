@@ -167,3 +167,21 @@ def test_sim_printer_echoes_what_it_prints(tmp_path: Path) -> None:
     out, _ = process.communicate(timeout=20)
     assert process.returncode == 0
     assert "Hefei Library" in out and "**********2345" in out
+
+
+def test_sim_port_choice(tmp_path: Path) -> None:
+    from drivers.sim.port import PtyPort, UrlPort, device_port
+
+    fresh = device_port(str(tmp_path / "new"))
+    assert isinstance(fresh, PtyPort) and (tmp_path / "new").is_symlink()
+    fresh.unplug()
+    stale = tmp_path / "stale"
+    stale.symlink_to("/dev/pts/999")  # left by a crashed run
+    replaced = device_port(str(stale))
+    assert isinstance(replaced, PtyPort) and replaced.slave_name != "/dev/pts/999"
+    replaced.close()
+    real = PtyPort()  # stands in for an existing serial device
+    other = device_port(real.slave_name)
+    assert isinstance(other, UrlPort)
+    other.close()
+    real.close()

@@ -115,3 +115,18 @@ def test_stop_returns_promptly_and_reader_thread_ends() -> None:
     assert time.monotonic() - started < 1.0
     assert not any(t.name == "link-s" for t in threading.enumerate())
     port.close()
+
+
+def test_a_second_program_cannot_take_the_same_port(events: Events) -> None:
+    port = PtyPort()
+    first = SerialLink("first", SerialSettings(port.path), Recorder(), events.put).start()
+    try:
+        assert first.wait_connected(3)
+        second_events = Events()
+        second = SerialLink("second", SerialSettings(port.path), Recorder(), second_events.put)
+        with second:
+            lost = second_events.wait_for(DeviceLost)
+            assert "lock" in lost.reason.lower()
+    finally:
+        first.stop()
+        port.close()
