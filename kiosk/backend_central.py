@@ -190,6 +190,13 @@ class CentralBackend:
         wire = result.to_wire()
         return circ_reply(kind, payload["item"], wire["outcome"], wire["reasons"], wire["result"])
 
+    def item_exists(self, barcode: str) -> bool | None:
+        try:
+            self.service.item_status(barcode)
+        except CentralError:
+            return False
+        return True
+
     def checkout(self, card: str, item: str) -> CircReply:
         return self._apply(TxKind.CHECKOUT, {"patron": card, "item": item})
 

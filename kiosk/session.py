@@ -331,15 +331,18 @@ class Session:
             case CardRead(card=card):
                 return self._card_presented(card)
             case ItemScanned(code=code):
-                result = self.barcodes.classify(code)
-                if result.kind is BarcodeKind.PATRON and result.ok:
-                    return self._card_presented(result.value)
+                kind, value, problem = self._route(code)
+                if kind == "patron" or (kind == "unknown" and self.accepts_checkouts):
+                    return self._login(value)
+                if kind == "bad":
+                    if not self.accepts_checkouts:
+                        return self._ignored(problem, Tone.ERROR)
+                    # Perhaps a card the rules do not describe: central knows.
+                    return self._login(value, problem_if_unknown=problem)
                 if not self.accepts_returns:
-                    if not result.ok:
-                        return self._ignored(result.message_key, Tone.ERROR)
                     return self._ignored("scan.card_first")
                 self.state = State.RETURNS
-                step = self._return_item(code)
+                step = self._return_item(value)
                 if not step.row or not self.rows:
                     self.state = State.IDLE
                     return replace(step, state=State.IDLE)
@@ -347,17 +350,43 @@ class Session:
             case _:
                 return self._ignored("scan.card_first", Tone.INFO)
 
+    def _route(self, raw: str) -> tuple[str, str, str]:
+        """What a scan is: ``patron``, ``item``, ``unknown`` (no rule says) or ``bad``.
+
+        The profile's barcode rules decide first; when they call it a card or a misread,
+        central's catalogue has the last word (a barcode central knows as an item is an item).
+        Returns the kind, the cleaned value and, for ``bad``, the message key.
+        """
+        result = self.barcodes.classify(raw)
+        value = result.value or "".join(raw.split())
+        if result.ok and result.kind is BarcodeKind.ITEM:
+            return "item", value, ""
+        if value and self.backend.item_exists(value):
+            return "item", value, ""
+        if result.ok and result.kind is None:
+            return "unknown", value, ""
+        if result.ok:
+            return "patron", value, ""
+        return "bad", value, result.message_key
+
     def _card_presented(self, raw: str) -> Step:
-        result = self.barcodes.expect(raw, BarcodeKind.PATRON)
-        if not result.ok:
-            key = (
-                "scan.item_as_card" if result.error == "item_as_patron_card" else result.message_key
-            )
-            return self._ignored(key, Tone.ERROR)
+        """A card reader read a card: the device says it is a card, unless the rules are sure
+        it is an item's barcode."""
+        result = self.barcodes.classify(raw)
+        if result.ok and result.kind is BarcodeKind.ITEM:
+            return self._ignored("scan.item_as_card", Tone.ERROR)
+        value = result.value or "".join(raw.split())
+        if not value:
+            return self._ignored("reason.barcode_empty", Tone.ERROR)
+        return self._login(value)
+
+    def _login(self, card: str, *, problem_if_unknown: str = "") -> Step:
         if not self.accepts_checkouts:
             return self._ignored("mode.return_only")
-        self._card = result.value
-        reply = self.backend.login(self._card, None)
+        reply = self.backend.login(card, None)
+        if problem_if_unknown and reply.status is LoginStatus.UNKNOWN_CARD:
+            return self._ignored(problem_if_unknown, Tone.ERROR)
+        self._card = card
         return self._after_login(reply)
 
     def _after_login(self, reply: LoginReply) -> Step:
@@ -456,12 +485,13 @@ class Session:
         return last is not None and now - last < self.settings.double_scan_window
 
     def _item_scanned(self, raw: str) -> Step:
-        result = self.barcodes.expect(raw, BarcodeKind.ITEM)
-        if result.error == "patron_card_as_item":
-            return self._card_during_items(result.value)
-        if not result.ok:
-            return self._ignored(result.message_key, Tone.ERROR, code=result.value or raw)
-        code = result.value
+        if "".join(raw.split()) == self._card:
+            return self._ignored("scan.same_card", Tone.INFO)
+        kind, code, problem = self._route(raw)
+        if kind == "patron":
+            return self._card_during_items(code)
+        if kind == "bad":
+            return self._ignored(problem, Tone.ERROR, code=code)
         if self._duplicate(code):
             return self._ignored("scan.duplicate", Tone.INFO)
         if any(r.item == code and r.ok and r.kind is RowKind.CHECKOUT for r in self.rows):
@@ -532,9 +562,6 @@ class Session:
     def _returns(self, event: Event) -> Step:
         match event:
             case ItemScanned(code=code):
-                result = self.barcodes.classify(code)
-                if result.kind is BarcodeKind.PATRON and result.ok:
-                    return self._ignored("scan.card_in_returns")
                 return self._return_item(code)
             case CardRead():
                 return self._ignored("scan.card_in_returns")
@@ -544,12 +571,14 @@ class Session:
                 return self._ignored("returns.scan_next", Tone.INFO)
 
     def _return_item(self, raw: str) -> Step:
-        result = self.barcodes.expect(raw, BarcodeKind.ITEM)
-        if not result.ok:
-            return self._ignored(result.message_key, Tone.ERROR, code=result.value or raw)
-        if self._duplicate(result.value):
+        kind, code, problem = self._route(raw)
+        if kind == "patron":
+            return self._ignored("scan.card_in_returns")
+        if kind == "bad":
+            return self._ignored(problem, Tone.ERROR, code=code)
+        if self._duplicate(code):
             return self._ignored("scan.duplicate", Tone.INFO)
-        return self._record(self.backend.checkin(result.value), RowKind.CHECKIN)
+        return self._record(self.backend.checkin(code), RowKind.CHECKIN)
 
     def _finish_requested(self) -> Step:
         if not any(row.ok for row in self.rows):

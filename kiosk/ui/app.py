@@ -128,6 +128,7 @@ class KioskApp(App[None]):
         self._warning_deadline = 0.0
         self._shown: State | None = None
         self._technician = False
+        self._busy = False
 
     # --- facts for screens ------------------------------------------------------------------
 
@@ -166,12 +167,21 @@ class KioskApp(App[None]):
     async def _consume(self) -> None:
         while True:
             event = await self._queue.get()
+            self._busy = True
             try:
-                step = await asyncio.to_thread(self.session.handle, event)
-            except Exception:  # never a traceback in front of a patron
-                log.exception("session failed on %r", type(event).__name__)
-                step = Step(self.session.state, Tone.ERROR, "reason.unavailable", changed=False)
-            await self._apply(step, event)
+                try:
+                    step = await asyncio.to_thread(self.session.handle, event)
+                except Exception:  # never a traceback in front of a patron
+                    log.exception("session failed on %r", type(event).__name__)
+                    step = Step(self.session.state, Tone.ERROR, "reason.unavailable", changed=False)
+                await self._apply(step, event)
+            finally:
+                self._busy = False
+
+    @property
+    def settled(self) -> bool:
+        """True when every queued event has been handled and shown (tests, benchmarks)."""
+        return self._queue.empty() and not self._busy
 
     async def _apply(self, step: Step, event: Event) -> None:
         if step.message_key:

@@ -43,6 +43,7 @@ class ScriptedBackend:
     titles: dict[str, str] = field(default_factory=dict)
     attempts: int = 3
     print_ok: bool = True
+    known_items: set[str] = field(default_factory=set)
     calls: list[tuple] = field(default_factory=list)
 
     def login(self, card: str, pin: str | None) -> LoginReply:
@@ -75,6 +76,12 @@ class ScriptedBackend:
             date(2026, 12, 23),
             offline=not self.online,
         )
+
+    def item_exists(self, barcode: str) -> bool | None:
+        self.calls.append(("item_exists", barcode))
+        if not self.online:
+            return None
+        return barcode.startswith("3123") or barcode in self.known_items
 
     def checkout(self, card: str, item: str) -> CircReply:
         self.calls.append(("checkout", card, item))

@@ -19,7 +19,7 @@ class FinishScreen(KioskScreen):
         yield Static(self.t("finish.choose_receipt"), classes="hint big")
         count = sum(1 for row in session.rows if row.ok)
         yield Static(self.t("ui.items_count", count=count), classes="hint")
-        with Horizontal(classes="actions receipt"):
+        with Horizontal(classes="choices"):
             yield Button(self.t("ui.receipt_print"), id="receipt-print", variant="success")
             email = Button(self.t("ui.receipt_email"), id="receipt-email", variant="primary")
             email.disabled = not (session.patron and session.patron.has_email)
