@@ -13,6 +13,12 @@ def _money(amount: Decimal, currency: str) -> str:
     return f"{amount:.2f} {currency}"
 
 
+def _owed(limit: Decimal, currency: str, what: str) -> str:
+    if limit <= Decimal("0.01"):
+        return f"    Any unpaid fee blocks {what}."
+    return f"    Owing {_money(limit, currency)} or more blocks {what}."
+
+
 def _days(days: int) -> str:
     if days % 7 == 0 and days <= 8 * 7:
         weeks = days // 7
@@ -65,6 +71,8 @@ def _lines(p: Profile, on: date | None = None) -> Iterator[str]:
             )
             prefixes = f", starting {'/'.join(rule.prefixes)}" if rule.prefixes else ""
             check = f", check digit {rule.check.value}" if rule.check.value != "none" else ""
+            if rule.charset not in ("digits", "alnum", "printable"):
+                shape = f"matching {rule.charset}"
             yield f"    {rule.name}: {rule.kind.value}, {shape}{prefixes}{check}"
     periods = p.rule_set_periods()
     if on is not None:
@@ -77,7 +85,7 @@ def _lines(p: Profile, on: date | None = None) -> Iterator[str]:
             yield from _rule_set(rules, p.currency)
             continue
         if effective is None:
-            yield "Rules (base" + (", before the first dated change)" if p.changes else ")")
+            yield "Rules (before the first dated change)" if p.changes else "Rules"
         else:
             yield f"Rules from {effective.isoformat()} ({label})"
         yield from _rule_set(rules, p.currency)
@@ -113,7 +121,7 @@ def _rule_set(r: RuleSet, currency: str) -> Iterator[str]:
     if loans.block_if_overdue:
         yield "    A patron with an overdue item cannot borrow."
     if loans.block_at_owed is not None:
-        yield f"    Owing {_money(loans.block_at_owed, currency)} or more blocks borrowing."
+        yield _owed(loans.block_at_owed, currency, "borrowing")
     if loans.blocking_fee_kinds:
         kinds = ", ".join(loans.blocking_fee_kinds)
         yield f"    Unpaid fees of these kinds block borrowing: {kinds}."
@@ -169,7 +177,7 @@ def _rule_set(r: RuleSet, currency: str) -> Iterator[str]:
     if rn.held_blocks:
         yield "    An item held by another patron cannot be renewed."
     if rn.block_at_owed is not None:
-        yield f"    Owing {_money(rn.block_at_owed, currency)} or more blocks renewals."
+        yield _owed(rn.block_at_owed, currency, "renewals")
     fines = r.fines
     yield "  Fines and fees"
     if fines.per_day:
@@ -213,7 +221,9 @@ def _rule_set(r: RuleSet, currency: str) -> Iterator[str]:
         if h.max_active:
             yield f"    At most {h.max_active} holds at once."
         if h.block_at_owed is not None:
-            yield f"    Owing {_money(h.block_at_owed, currency)} or more blocks holds."
+            yield _owed(h.block_at_owed, currency, "holds")
+        if h.block_if_overdue:
+            yield "    A patron with an overdue item cannot place holds."
         if h.blocking_fee_kinds:
             yield f"    Unpaid fees of these kinds block holds: {', '.join(h.blocking_fee_kinds)}."
         if h.credit.enabled:

@@ -203,3 +203,12 @@ def test_cli_explain_on_a_day_shows_the_rules_in_force() -> None:
     bad = kiosk("policy", "explain", "sanjose", "--on", "2020-13-01")
     assert bad.returncode == 2
     assert bad.stderr.strip() == "kiosk: --on: not a date (YYYY-MM-DD): '2020-13-01'"
+
+
+def test_explain_says_any_unpaid_fee_blocks_in_hefei() -> None:
+    from kiosk.policy.explain import explain
+
+    text = explain(load_profile("hefei"))
+    assert "Any unpaid fee blocks borrowing." in text
+    assert "A patron with an overdue item cannot borrow." in text
+    assert "A renewal counts from the day of renewal." in text
