@@ -14,18 +14,16 @@ request to the library's own system (Koha, Evergreen, FOLIO …) instead of cent
   non-idempotent one (checkout, renewal, payment) whose reply was lost is not resent blindly
   but reported for staff to check at the ILS.
 
-The forwarder is synchronous (one thread); this target runs the asyncio client on a private
-event loop owned by that thread.
+The forwarder is synchronous (one thread); the target talks through a
+:class:`~kiosk.sip2.link.Sip2Link`, which runs the asyncio client on a private event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
 import sqlite3
-import ssl
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,9 +36,9 @@ from zoneinfo import ZoneInfo
 from kiosk.domain import Transaction, TxKind, TxMode, TxOutcome
 from kiosk.outbox.store import Delivery
 from kiosk.outbox.target import TargetUnavailable
-from kiosk.sip2.client import ClientSettings, Sip2Client
 from kiosk.sip2.codec import BLANK_DATE, Codec, Message, format_date, make, parse_date
 from kiosk.sip2.errors import Sip2Error
+from kiosk.sip2.link import AcsState, Sip2Link, Sip2LinkSettings
 
 log = logging.getLogger("kiosk.sip2.target")
 
@@ -48,42 +46,8 @@ log = logging.getLogger("kiosk.sip2.target")
 NOT_IDEMPOTENT = frozenset({TxKind.CHECKOUT, TxKind.RENEW, TxKind.PAY_FEE, TxKind.PLACE_HOLD})
 
 
-@dataclass(frozen=True)
-class Sip2TargetSettings:
-    host: str
-    port: int
-    user: str
-    """CN of the 93 login."""
-    password: str
-    """CO of the 93 login."""
-    location: str = ""
-    """CP of the login and AP of checkins (the machine's branch at the ILS)."""
-    institution: str = ""
-    """AO of every request."""
-    terminal_password: str = ""
-    """AC of every request."""
-    timezone: str = "UTC"
-    """The ILS's local time zone: SIP2 dates carry no offset."""
-    currency: str = ""
-    """ISO 4217 code sent with fee payments (blank: the ILS's default)."""
-    delimiter: str = "|"
-    encoding: str = "utf-8"
-    error_detection: bool = True
-    timeout: float = 10.0
-    retries: int = 3
-    tls: bool = False
-    reconciliation: Path | None = None
-    """SQLite file of every request and response (None: kept in memory)."""
-
-
-@dataclass
-class AcsState:
-    online: bool = False
-    offline_ok: bool = False
-    checkin_ok: bool = True
-    checkout_ok: bool = True
-    supported: str = ""
-    checked_at: datetime | None = None
+Sip2TargetSettings = Sip2LinkSettings
+"""The target's settings are the link's (host, login, institution, time zone …)."""
 
 
 @dataclass(frozen=True)
@@ -215,15 +179,16 @@ class Sip2Target:
     name = "sip2"
     SUPPORTS_SNAPSHOT: ClassVar[bool] = False
 
-    def __init__(self, settings: Sip2TargetSettings) -> None:
+    def __init__(self, settings: Sip2LinkSettings, link: Sip2Link | None = None) -> None:
         self.settings = settings
-        self.codec = Codec(delimiter=settings.delimiter, encoding=settings.encoding)
+        self.link = link or Sip2Link(settings)
+        self.codec = self.link.codec
         self.zone = ZoneInfo(settings.timezone)
-        self.state = AcsState()
         self.log = ReconciliationLog(settings.reconciliation)
-        self._loop = asyncio.new_event_loop()
-        self._client: Sip2Client | None = None
-        self._logged_in = False
+
+    @property
+    def state(self) -> AcsState:
+        return self.link.state
 
     # ------------------------------------------------------------------ Target
 
@@ -247,7 +212,7 @@ class Sip2Target:
             if known is not None and known[0] == "sent" and tx.kind in NOT_IDEMPOTENT:
                 deliveries.append(self._uncertain(tx))
                 continue
-            deliveries.append(self._run(self._send_one(tx)))
+            deliveries.append(self._send_one(tx))
         return deliveries
 
     def fetch_policy(self) -> dict[str, Any]:
@@ -258,77 +223,26 @@ class Sip2Target:
 
     def heartbeat(self, *, queue_depth: int, oldest_age_s: float, mode: str) -> None:
         """A 99 SC status (status 0 = OK) keeps the connection alive and the ACS state fresh."""
-        self._run(self._heartbeat())
+        try:
+            self.link.status()
+        except Sip2Error as error:
+            raise TargetUnavailable(str(error)) from error
 
     def close(self) -> None:
-        if self._client is not None:
-            self._run(self._client.close())
-        self._client = None
-        self._logged_in = False
-        if not self._loop.is_closed():
-            self._loop.close()
+        self.link.close()
         self.log.close()
 
     def reconciliation(self, limit: int = 200) -> list[Reconciliation]:
         return self.log.rows(limit)
 
-    # ------------------------------------------------------------------ connection
-
-    def _run(self, coro: Any) -> Any:
-        return self._loop.run_until_complete(coro)
-
-    async def _connected(self) -> Sip2Client:
-        if self._client is not None and self._client.connected and self._logged_in:
-            return self._client
-        if self._client is not None:
-            await self._client.close()
-        s = self.settings
-        context = ssl.create_default_context() if s.tls else None
-        client = Sip2Client(
-            s.host,
-            s.port,
-            codec=self.codec,
-            settings=ClientSettings(
-                error_detection=s.error_detection, timeout=s.timeout, retries=s.retries
-            ),
-            ssl_context=context,
-        )
-        try:
-            await client.connect()
-            if not await client.login(s.user, s.password, s.location or None):
-                await client.close()
-                raise TargetUnavailable(
-                    f"the SIP2 server at {s.host}:{s.port} refused the login of {s.user!r}"
-                )
-        except Sip2Error as error:
-            raise TargetUnavailable(str(error)) from error
-        self._client, self._logged_in = client, True
-        await self._status(client)
-        return client
-
-    async def _heartbeat(self) -> None:
-        client = await self._connected()
-        await self._status(client)
-
-    async def _status(self, client: Sip2Client) -> None:
-        try:
-            response = await client.sc_status()
-        except Sip2Error as error:
-            self._logged_in = False
-            raise TargetUnavailable(str(error)) from error
-        self.state = AcsState(
-            online=response["online_status"] == "Y",
-            offline_ok=response["offline_ok"] == "Y",
-            checkin_ok=response["checkin_ok"] == "Y",
-            checkout_ok=response["checkout_ok"] == "Y",
-            supported=response.get("BX") or "",
-            checked_at=datetime.now(UTC),
-        )
-
     # ------------------------------------------------------------------ one transaction
 
-    async def _send_one(self, tx: Transaction) -> Delivery:
-        client = await self._connected()
+    def _send_one(self, tx: Transaction) -> Delivery:
+        if not self.link.connected:
+            try:
+                self.link.status()  # log in and learn whether offline transactions are welcome
+            except Sip2Error as error:
+                raise TargetUnavailable(str(error)) from error
         request = self._request(tx)
         if request is None:
             delivery = Delivery(
@@ -345,18 +259,14 @@ class Sip2Target:
             )
             self.log.answered(tx, "not_sent", delivery, None, self.codec)
             return delivery
-        frame = self.codec.encode(request)
-        self.log.sent(tx, frame, self.codec)
+        self.log.sent(tx, self.codec.encode(request), self.codec)
         exchanged: dict[str, bytes] = {}
-        client.on_exchange = lambda req, resp: exchanged.update(request=req, response=resp)
         try:
-            response = await client.request(request)
+            response = self.link.request(
+                request, lambda req, resp: exchanged.update(request=req, response=resp)
+            )
         except Sip2Error as error:
-            self._logged_in = False
-            await client.close()
             raise TargetUnavailable(f"SIP2 exchange failed: {error}") from error
-        finally:
-            client.on_exchange = None
         delivery, screen = self._delivery(tx, response)
         self.log.answered(
             tx,
@@ -365,7 +275,7 @@ class Sip2Target:
             exchanged.get("response"),
             self.codec,
             screen,
-            request=exchanged.get("request", frame),
+            request=exchanged.get("request"),
         )
         return delivery
 
