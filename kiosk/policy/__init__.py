@@ -6,7 +6,13 @@ session and SIP2 all call them. No I/O except :func:`load_profile`.
 
 from kiosk.policy.cards import check_emedia, check_login, check_pin, default_pin, pin_locked_until
 from kiosk.policy.circulation import check_checkin, check_checkout, check_renew
-from kiosk.policy.decision import REASON_CODES, Decision, Destination, Reason
+from kiosk.policy.decision import (
+    OK_MESSAGE_KEYS,
+    REASON_CODES,
+    Decision,
+    Destination,
+    Reason,
+)
 from kiosk.policy.delivery import check_courier_return, check_delivery
 from kiosk.policy.fines import (
     due_soon_notice_date,
@@ -28,6 +34,7 @@ from kiosk.policy.loader import available_profiles, find_profile, load_profile
 from kiosk.policy.profile import PinMode, Profile, RenewalBasis, RuleSet
 
 __all__ = [
+    "OK_MESSAGE_KEYS",
     "REASON_CODES",
     "Decision",
     "Destination",

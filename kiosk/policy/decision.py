@@ -75,6 +75,25 @@ REASON_CODES: dict[str, str] = {
 """Every stable reason code with a plain English gloss (for logs, explain and the catalogs)."""
 
 
+ACTIONS: tuple[str, ...] = (
+    "login",
+    "pin",
+    "emedia",
+    "checkout",
+    "checkin",
+    "renew",
+    "hold",
+    "pickup",
+    "deposit",
+    "payment",
+    "delivery",
+    "courier_return",
+)
+"""What a decision can be about; an allowed one carries the message key ``<action>.ok``."""
+
+OK_MESSAGE_KEYS: tuple[str, ...] = tuple(f"{action}.ok" for action in ACTIONS)
+
+
 class Destination(StrEnum):
     """Where a returned item goes next (the return machine's bin follows it)."""
 
@@ -158,6 +177,8 @@ class Decision:
 
 def decide(action: str, reasons: list[Reason], **fields: Any) -> Decision:
     """A decision for ``action``: refused when any reason, with the first reason's message."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
     message_key = reasons[0].message_key if reasons else f"{action}.ok"
     return Decision(allowed=not reasons, reasons=tuple(reasons), message_key=message_key, **fields)
 

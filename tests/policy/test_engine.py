@@ -226,3 +226,21 @@ def test_decision_on_the_wire(hefei: Profile) -> None:
     ]
     assert wire["rule_version"] == hefei.version
     assert isinstance(decision, Decision)
+
+
+def test_allowed_decisions_name_an_ok_key_from_the_published_list(hamburg: Profile) -> None:
+    from kiosk.policy import OK_MESSAGE_KEYS
+    from kiosk.policy.decision import decide
+
+    p = patron("21234000012346")
+    allowed = [
+        check_login(hamburg, p, at(hamburg, NOW)),
+        check_checkout(hamburg, account(p), item(), at(hamburg, NOW)),
+        check_checkin(hamburg, item(), at(hamburg, NOW)),
+        check_pay_fee(hamburg, account(p, fees=(fee(p, "hold", "2.00"),)), Decimal("2.00")),
+    ]
+    for decision in allowed:
+        assert decision.allowed
+        assert decision.message_key in OK_MESSAGE_KEYS
+    with pytest.raises(ValueError):
+        decide("teleport", [])
