@@ -43,6 +43,8 @@ from kiosk.outbox.schema import (
 DEFAULT_RETENTION = timedelta(days=14)
 DEFAULT_MIN_FREE_BYTES = 8 * 1024 * 1024
 
+_JSON = json.JSONEncoder(separators=(",", ":"), default=str)
+
 _ENQUEUE_COLUMNS = (
     "uuid",
     "machine_id",
@@ -230,6 +232,7 @@ class Outbox:
         self.min_free_bytes = min_free_bytes
         self._busy_ms = int(busy_timeout_s * 1000)
         self._changed = threading.Condition()
+        self._waiters = 0
         self._listeners: list[Callable[[], None]] = []
         self._space_checked_at = 0.0
         self._write_lock = threading.Lock()
@@ -240,14 +243,16 @@ class Outbox:
                 metadata.create_all(conn)
                 conn.execute(insert(lease).prefix_with("OR IGNORE").values(id=1, until=0, epoch=0))
             self._writer = self.engine.connect()
+            self._raw: sqlite3.Connection = self._writer.connection.dbapi_connection
+            self._raw.isolation_level = "IMMEDIATE"  # this connection only runs enqueue
         except (DBAPIError, sqlite3.Error) as exc:
             raise _translate(exc, self.path) from exc
         except OSError as exc:
             raise QueueError(
                 "queue.storage", f"cannot open the queue file {self.path}: {exc.strerror}"
             ) from exc
-        # The enqueue hot path runs the INSERT compiled from the table above straight on the
-        # writer's DBAPI connection: one BEGIN IMMEDIATE, one INSERT, one COMMIT (fsync).
+        # The enqueue hot path runs the INSERT compiled from the table definition straight on
+        # the writer's DBAPI connection: BEGIN IMMEDIATE, one INSERT, one COMMIT (fsync).
         columns = [c.name for c in outbox.c if c.name != "seq" and c.name in _ENQUEUE_COLUMNS]
         compiled = (
             insert(outbox)
@@ -255,7 +260,8 @@ class Outbox:
             .compile(dialect=self.engine.dialect)
         )
         self._insert_sql = compiled.string
-        self._insert_order = list(compiled.positiontup or columns)
+        if tuple(compiled.positiontup or ()) != _ENQUEUE_COLUMNS:
+            raise RuntimeError(f"unexpected INSERT parameter order: {compiled.positiontup}")
 
     # -- wiring --------------------------------------------------------------------------
 
@@ -295,8 +301,9 @@ class Outbox:
         self._listeners.append(listener)
 
     def _notify(self) -> None:
-        with self._changed:
-            self._changed.notify_all()
+        if self._waiters:
+            with self._changed:
+                self._changed.notify_all()
         for listener in self._listeners:
             listener()
 
@@ -334,32 +341,31 @@ class Outbox:
         When this returns, the row is on disk (fsynced): only then may the patron be told.
         Raises :class:`QueueError` when the disk is full; nothing already queued is touched.
         """
-        kind = TxKind(kind)
+        kind = kind if type(kind) is TxKind else TxKind(kind)
+        mode = mode if type(mode) is TxMode else TxMode(mode)
         occurred = occurred_at or self.clock.now()
         tx_uuid = uuid or str(uuid_module.uuid4())
         self._check_space()
-        values = {
-            "uuid": tx_uuid,
-            "machine_id": self.machine_id,
-            "kind": kind.value,
-            "mode": TxMode(mode).value,
-            "occurred_at": occurred.isoformat(),
-            "payload": json.dumps(payload, separators=(",", ":"), default=str),
-            "state": RowState.QUEUED.value,
-            "queued_at": time.time(),
-            "attempts": 0,
-        }
-        params = [values[name] for name in self._insert_order]
+        # In _ENQUEUE_COLUMNS order (checked against the compiled INSERT at start-up).
+        params = (
+            tx_uuid,
+            self.machine_id,
+            kind.value,
+            mode.value,
+            occurred.isoformat(),
+            _JSON.encode(payload),
+            "queued",
+            time.time(),
+            0,
+        )
         try:
             with self._write_lock:
-                raw = self._writer.connection.dbapi_connection
-                raw.execute("BEGIN IMMEDIATE")
+                # isolation_level "IMMEDIATE": sqlite3 opens BEGIN IMMEDIATE before the INSERT.
                 try:
-                    seq = raw.execute(self._insert_sql, params).lastrowid
-                    raw.execute("COMMIT")
+                    seq = self._raw.execute(self._insert_sql, params).lastrowid
+                    self._raw.commit()
                 except BaseException:
-                    if raw.in_transaction:
-                        raw.execute("ROLLBACK")
+                    self._raw.rollback()
                     raise
         except (DBAPIError, sqlite3.Error) as exc:
             raise _translate(exc, self.path) from exc
@@ -369,7 +375,7 @@ class Outbox:
             machine_id=self.machine_id,
             seq=int(seq),
             kind=kind,
-            mode=TxMode(mode),
+            mode=mode,
             occurred_at=occurred,
             payload=payload,
         )
@@ -642,7 +648,11 @@ class Outbox:
             if row.terminal or remaining <= 0:
                 return row
             with self._changed:
-                self._changed.wait(min(remaining, 0.05))
+                self._waiters += 1
+                try:
+                    self._changed.wait(min(remaining, 0.05))
+                finally:
+                    self._waiters -= 1
 
     def fall_back(self, seq: int, decision: dict[str, Any]) -> QueuedRow:
         """Central's outcome did not come in time: the machine answers with ``decision``.
@@ -683,9 +693,12 @@ class Outbox:
         stay for staff."""
         cutoff = (now if now is not None else time.time()) - self.retention.total_seconds()
         with self.engine.begin() as conn:
+            newest = conn.execute(select(func.max(outbox.c.seq))).scalar() or 0
             result = conn.execute(
                 delete(outbox).where(
-                    outbox.c.state == RowState.DELIVERED.value, outbox.c.done_at < cutoff
+                    outbox.c.state == RowState.DELIVERED.value,
+                    outbox.c.done_at < cutoff,
+                    outbox.c.seq < newest,  # the newest row stays: seq is never reused
                 )
             )
         return int(result.rowcount or 0)

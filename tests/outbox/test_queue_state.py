@@ -50,7 +50,7 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(kind=st.sampled_from(["checkout", "checkin", "renew"]))
     def enqueue(self, kind: str) -> None:
         tx = self.box.enqueue(kind, {"patron": "p", "item": "i"})
-        assert tx.seq > self.max_seq
+        assert tx.seq > self.max_seq  # never reused, even after pruning
         self.max_seq = tx.seq
         self.model[tx.seq] = {"uuid": tx.uuid, "state": "queued", "kind": kind, "fallback": None}
 
@@ -148,7 +148,8 @@ class QueueMachine(RuleBasedStateMachine):
     def prune(self, hours: int) -> None:
         removed = self.box.prune(now=time.time() + hours * 3600)
         if hours * 3600 > self.box.retention.total_seconds():
-            gone = [s for s, r in self.model.items() if r["state"] == "delivered"]
+            newest = max(self.model, default=0)
+            gone = [s for s, r in self.model.items() if r["state"] == "delivered" and s != newest]
             assert removed == len(gone)
             for seq in gone:
                 del self.model[seq]
