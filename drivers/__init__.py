@@ -4,36 +4,43 @@ This package imports nothing from ``kiosk``: it only moves bytes and emits typed
 (:mod:`drivers.events`). Each driver owns a :class:`~drivers.link.SerialLink` that reads on
 its own thread and reconnects after an unplug; events reach the application through the
 ``emit`` callable it was given.
+
+The names below are loaded on first use, so ``import drivers.events`` stays cheap (the
+printer pulls in python-escpos and Pillow).
 """
 
-from drivers.cardreader import CardReader, CardReaderSettings
-from drivers.events import EventQueue, asyncio_sink
-from drivers.framing import FramerSettings, Terminator
-from drivers.link import SerialLink, SerialSettings
-from drivers.printer import Backend, PrinterSettings, ReceiptPrinter
-from drivers.receipt import Receipt, ReceiptLabels, ReceiptLine
-from drivers.returnunit import Conveyor, Lamp, ReturnUnit, ReturnUnitSettings
-from drivers.scanner import BarcodeScanner, ScannerSettings
+from __future__ import annotations
 
-__all__ = [
-    "Backend",
-    "BarcodeScanner",
-    "CardReader",
-    "CardReaderSettings",
-    "Conveyor",
-    "EventQueue",
-    "FramerSettings",
-    "Lamp",
-    "PrinterSettings",
-    "Receipt",
-    "ReceiptLabels",
-    "ReceiptLine",
-    "ReceiptPrinter",
-    "ReturnUnit",
-    "ReturnUnitSettings",
-    "ScannerSettings",
-    "SerialLink",
-    "SerialSettings",
-    "Terminator",
-    "asyncio_sink",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Backend": "drivers.printer",
+    "BarcodeScanner": "drivers.scanner",
+    "CardReader": "drivers.cardreader",
+    "CardReaderSettings": "drivers.cardreader",
+    "Conveyor": "drivers.returnunit",
+    "EventQueue": "drivers.events",
+    "FramerSettings": "drivers.framing",
+    "Lamp": "drivers.returnunit",
+    "PrinterSettings": "drivers.printer",
+    "Receipt": "drivers.receipt",
+    "ReceiptLabels": "drivers.receipt",
+    "ReceiptLine": "drivers.receipt",
+    "ReceiptPrinter": "drivers.printer",
+    "ReturnUnit": "drivers.returnunit",
+    "ReturnUnitSettings": "drivers.returnunit",
+    "ScannerSettings": "drivers.scanner",
+    "SerialLink": "drivers.link",
+    "SerialSettings": "drivers.link",
+    "Terminator": "drivers.framing",
+    "asyncio_sink": "drivers.events",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drivers' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

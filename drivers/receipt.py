@@ -10,8 +10,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from escpos.printer import Dummy
-
 DEFAULT_PROFILE = "TM-T88III"
 
 
@@ -91,6 +89,8 @@ def two_columns(left: str, right: str, width: int) -> str:
 
 def render_receipt(receipt: Receipt, *, width: int = 42, profile: str = DEFAULT_PROFILE) -> bytes:
     """The exact ESC/POS bytes for ``receipt`` on a ``width``-column printer."""
+    from escpos.printer import Dummy  # heavy (Pillow): loaded only when printing
+
     p = Dummy(profile=profile)
     labels = receipt.labels
     p.set(align="center", bold=True, double_height=True)
