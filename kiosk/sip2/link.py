@@ -46,6 +46,9 @@ class Sip2LinkSettings:
     timeout: float = 10.0
     retries: int = 3
     tls: bool = False
+    """Wrap the connection in TLS (an ILS behind stunnel, or our ACS with a certificate)."""
+    tls_ca: Path | None = None
+    """PEM file of the CA (or self-signed certificate) to trust; None: the system's CAs."""
     reconciliation: Path | None = None
     """SQLite file of every request and response of the forwarder (None: kept in memory)."""
 
@@ -115,7 +118,7 @@ class Sip2Link:
             settings=ClientSettings(
                 error_detection=s.error_detection, timeout=s.timeout, retries=s.retries
             ),
-            ssl_context=ssl.create_default_context() if s.tls else None,
+            ssl_context=ssl.create_default_context(cafile=s.tls_ca) if s.tls else None,
         )
         await client.connect()
         try:
