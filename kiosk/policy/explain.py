@@ -220,6 +220,8 @@ def _rule_set(r: RuleSet, currency: str) -> Iterator[str]:
             yield f"    Holds on {name} cost {_money(fee, currency)}."
         if h.max_active:
             yield f"    At most {h.max_active} holds at once."
+        if h.count_with_loans:
+            yield "    Holds count towards the loan limit."
         if h.block_at_owed is not None:
             yield _owed(h.block_at_owed, currency, "holds")
         if h.block_if_overdue:

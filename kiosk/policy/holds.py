@@ -61,6 +61,9 @@ def check_place_hold(
     active = [h for h in account.holds if h.status in ACTIVE_HOLD]
     if holds.max_active is not None and len(active) >= holds.max_active:
         reasons.append(reason("max_holds", limit=holds.max_active))
+    limit = rules.loans.max_items
+    if holds.count_with_loans and limit is not None and len(account.loans) + len(active) >= limit:
+        reasons.append(reason("max_loans", limit=limit, on_loan=len(account.loans)))
     reasons += fee_block(account, holds.block_at_owed, holds.blocking_fee_kinds)
     if holds.block_if_overdue and (late := overdue_loans(account.loans, today)):
         reasons.append(reason("overdue_items", count=len(late)))

@@ -234,6 +234,8 @@ class Holds(_Model):
     blocking_fee_kinds: tuple[FeeKind, ...] = ()
     """Any unpaid fee of these kinds blocks holds, whatever the credit (Hamburg)."""
     block_if_overdue: bool = False
+    count_with_loans: bool = False
+    """Holds count towards the loan limit (Hefei: an order's items become loans)."""
     excluded_branches: tuple[str, ...] = ()
     """Branches that are not pickup locations."""
     credit: HoldCredit = HoldCredit()
