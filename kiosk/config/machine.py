@@ -13,7 +13,9 @@ from enum import StrEnum
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from kiosk.config.central import CentralConfig
 from kiosk.config.devices import DeviceConfig, DeviceName
+from kiosk.config.outbox import OutboxConfig
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -43,6 +45,10 @@ class MachineConfig(BaseSettings):
     """What the machine offers: checkout (and renew, account), return, or both."""
     devices: dict[DeviceName, DeviceConfig] = Field(default_factory=dict)
     """Serial devices by name, e.g. [devices.scanner] with kind = "scanner"."""
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    """The local durable queue ([outbox]): file, wait for central, retention, retries."""
+    central: CentralConfig | None = None
+    """Central's URL and this machine's secret ([central]); none: no central configured."""
 
     @field_validator("machine_id", "library")
     @classmethod
