@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import termios
 import threading
 import time
 import tty
@@ -61,6 +62,15 @@ def paced_write(write: callable, data: bytes, baudrate: int | None) -> None:  # 
         write(data[index : index + 1])
 
 
+UNOPENED_SPEED = termios.B50
+
+
+def _set_speed(fd: int, speed: int) -> None:
+    attributes = termios.tcgetattr(fd)
+    attributes[4] = attributes[5] = speed
+    termios.tcsetattr(fd, termios.TCSANOW, attributes)
+
+
 class PtyPort:
     """A pty pair whose slave the driver opens; optionally behind a stable symlink."""
 
@@ -85,6 +95,7 @@ class PtyPort:
     def _open(self) -> None:
         master, slave = os.openpty()
         tty.setraw(slave)  # no echo, no line editing, before the driver even opens it
+        _set_speed(slave, UNOPENED_SPEED)
         os.set_blocking(master, False)
         self._master, self._slave = master, slave
         self._generation += 1
@@ -95,6 +106,31 @@ class PtyPort:
                 temporary.unlink()
             temporary.symlink_to(self.slave_name)
             temporary.replace(self.link)
+
+    def opened(self) -> bool:
+        """True once a driver has opened and configured the slave.
+
+        A pty cannot tell who opens it, but pyserial always sets the line speed when it
+        opens a port, and the pair was made with an unused speed (50 baud), so a changed
+        speed means the driver is there. Bytes sent before that would be lost: pyserial
+        empties the input buffer when it opens a port.
+        """
+        with self._lock:
+            if self._slave is None:
+                return False
+            try:
+                return termios.tcgetattr(self._slave)[5] != UNOPENED_SPEED
+            except termios.error:
+                return False
+
+    def wait_opened(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.opened():
+                time.sleep(0.05)  # let the driver finish opening (and flushing)
+                return True
+            time.sleep(0.02)
+        return self.opened()
 
     def write(self, data: bytes, baudrate: int | None = None) -> None:
         paced_write(self._write_now, data, baudrate)

@@ -16,7 +16,7 @@ import click
 
 from drivers.framing import Terminator
 from drivers.sim.base import Simulator
-from drivers.sim.port import device_port
+from drivers.sim.port import PtyPort, device_port
 from drivers.sim.scenario import ScenarioError, Step, load_scenario, run_steps
 from kiosk.errors import ConfigError, DeviceError
 
@@ -50,6 +50,18 @@ def _common(function):  # type: ignore[no-untyped-def]
             "there are none, else 1).",
         ),
     ]
+    options.append(
+        click.option(
+            "--wait",
+            type=float,
+            default=60.0,
+            show_default=True,
+            expose_value=False,
+            callback=lambda ctx, _param, value: ctx.meta.__setitem__("sim_wait", value),
+            help="On a new pty, wait up to this many seconds for the kiosk to open it before "
+            "acting (bytes sent earlier are lost); 0 to act at once.",
+        )
+    )
     for option in reversed(options):
         function = option(function)
     return function
@@ -81,6 +93,14 @@ def _run(
         sim.slow(slow)
     click.echo(f"{type(sim).__name__}: connect the kiosk to {sim.path}", err=True)
     with sim:
+        wait = click.get_current_context().meta.get("sim_wait", 0.0)
+        if wait and (steps or garbage or then) and isinstance(sim.port, PtyPort):
+            click.echo(f"waiting up to {wait:g} s for the kiosk to open {sim.path}", err=True)
+            if not sim.port.wait_opened(wait):
+                raise DeviceError(
+                    "error.device.sim_unopened",
+                    f"nothing opened {sim.path} within {wait:g} s (use --wait 0 to send anyway)",
+                )
         if garbage:
             sim.garbage(garbage)
         try:

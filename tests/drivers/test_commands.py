@@ -100,7 +100,7 @@ def test_sim_scanner_with_a_scenario(tmp_path: Path, events: Events) -> None:
     link = tmp_path / "scanner"
     scenario = tmp_path / "scans.toml"
     scenario.write_text(
-        '[[step]]\naction = "garbage"\ncount = 8\nafter = 1.5\n'
+        '[[step]]\naction = "garbage"\ncount = 8\n'  # sent once the driver has opened
         '[[step]]\naction = "scan"\ncode = "31234000012345"\nafter = 0.2\n'
         '[[step]]\naction = "scan"\ncode = "31234000012345"\n'  # a double read
         '[[step]]\naction = "scan"\ncode = "A31234000099999B"\nafter = 0.3\n',
@@ -119,7 +119,7 @@ def test_sim_scanner_with_a_scenario(tmp_path: Path, events: Events) -> None:
 def test_sim_return_unit_runs_a_cycle(tmp_path: Path, events: Events) -> None:
     link = tmp_path / "io"
     scenario = tmp_path / "item.toml"
-    scenario.write_text('[[step]]\naction = "present_item"\nafter = 1.5\n', encoding="utf-8")
+    scenario.write_text('[[step]]\naction = "present_item"\n', encoding="utf-8")
     process = start_kiosk(
         "sim",
         "return-unit",
@@ -143,6 +143,23 @@ def test_sim_return_unit_runs_a_cycle(tmp_path: Path, events: Events) -> None:
     assert process.returncode == 0
     assert out.startswith("! HELLO SIM-IO")  # the board announces itself at power-up
     assert "DIVERT 2" in out and "! EYE DIVERTER 0" in out
+
+
+def test_sim_scanner_scan_waits_for_the_kiosk(tmp_path: Path, events: Events) -> None:
+    link = tmp_path / "scanner"
+    process = start_kiosk("sim", "scanner", "--port", str(link), "--scan", "31234000012345")
+    time.sleep(1.0)  # the kiosk comes up later than the simulator
+    settings = SerialSettings(str(link), reconnect_initial=0.05, reconnect_max=0.1)
+    with BarcodeScanner("scanner", settings, events.put):
+        assert events.wait_for(ScanEvent, timeout=10).code == "31234000012345"
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 0 and "waiting up to 60 s" in err
+
+
+def test_sim_gives_up_when_nobody_opens_the_port(tmp_path: Path) -> None:
+    result = kiosk("sim", "scanner", "--port", str(tmp_path / "s"), "--scan", "1", "--wait", "0.5")
+    assert result.returncode == 3
+    assert "nothing opened" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_sim_bad_scenario_is_one_line(tmp_path: Path) -> None:
