@@ -39,6 +39,7 @@ class ReceiptLabels:
 class Receipt:
     library_name: str
     printed_at: datetime
+    """Printed as given: convert it to the library's time zone first."""
     card_number: str
     heading: str = "Checkout receipt"
     items: tuple[ReceiptLine, ...] = ()

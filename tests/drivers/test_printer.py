@@ -81,6 +81,9 @@ def test_shorten_and_mask() -> None:
         ({1: 0x12, 2: 0x12, 4: 0x72}, dict(paper_out=True, paper_near_end=False)),
         ({1: 0x1A, 2: 0x16, 4: 0x12}, dict(cover_open=True, paper_out=False)),
         ({1: None, 2: 0x12, 4: 0x12}, dict(responding=False)),
+        # The same bytes mean different things to different questions (bits, not values):
+        ({1: 0x12, 2: 0x12, 4: 0x1A}, dict(paper_near_end=True, paper_out=False)),
+        ({1: 0x12, 2: 0x12, 4: 0x32}, dict(paper_out=True, paper_near_end=False)),
     ],
 )
 def test_dle_eot_decoding(replies, expected) -> None:
