@@ -140,6 +140,10 @@ class KioskApp(App[None]):
     def online(self) -> bool:
         return self.session.online
 
+    @property
+    def can_toggle_network(self) -> bool:
+        return self._demo_network is not None
+
     # --- start ------------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
@@ -384,7 +388,7 @@ class KioskApp(App[None]):
         self._queue.put_nowait(ServiceChanged(in_service, message))
 
     def log_event(self, line: str) -> None:
-        stamped = f"{time.strftime('%H:%M:%S')} {line}"
+        stamped = f"{self.session.clock.now():%H:%M:%S} {line}"
         self.event_log.append(stamped)
         for screen in self.screen_stack:
             if isinstance(screen, TechnicianScreen):

@@ -46,6 +46,7 @@ class KioskScreen(Screen[None]):
                     "items": self.t("demo.items"),
                     "network": self.t("demo.go_online" if not kiosk.online else "demo.go_offline"),
                 },
+                network=kiosk.can_toggle_network,
             )
         with Vertical(id="body"):
             yield from self.body()

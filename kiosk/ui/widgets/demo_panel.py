@@ -29,7 +29,7 @@ class DemoScript:
 
 class DemoPanel(VerticalScroll):
     DEFAULT_CSS = """
-    DemoPanel { dock: right; width: 30; background: $boost; border-left: tall $accent;
+    DemoPanel { dock: right; width: 36; background: $boost; border-left: tall $accent;
                 padding: 0 1; }
     DemoPanel .demo-head { text-style: bold; margin-top: 1; }
     DemoPanel Button { width: 100%; height: 3; min-width: 12; }
@@ -43,18 +43,20 @@ class DemoPanel(VerticalScroll):
     class ToggleNetwork(Message):
         pass
 
-    def __init__(self, script: DemoScript, labels: dict[str, str]) -> None:
+    def __init__(self, script: DemoScript, labels: dict[str, str], network: bool = True) -> None:
         super().__init__(id="demo-panel")
         self.script = script
         self.labels = labels
+        self.network = network
 
     def compose(self) -> ComposeResult:
         yield Static(self.labels["panel"], classes="demo-head")
-        yield Button(self.labels["network"], id="demo-network", variant="warning")
+        if self.network:
+            yield Button(self.labels["network"], id="demo-network", variant="warning")
         yield Static(self.labels["cards"], classes="demo-head")
         for index, entry in enumerate(self.script.cards):
             pin = self.script.pins.get(entry.code)
-            label = f"{entry.label} · PIN {pin}" if pin else entry.label
+            label = f"{entry.label} {pin}" if pin else entry.label
             yield Button(label, id=f"demo-card-{index}", classes="demo-card")
         yield Static(self.labels["items"], classes="demo-head")
         for index, entry in enumerate(self.script.items):

@@ -1,0 +1,247 @@
+"""``kiosk demo``: the whole system in one process.
+
+Central runs embedded on a SQLite file loaded with the library's demo fixture; the scanner,
+card reader and receipt printer are simulators on pty pairs driven by the real drivers, so a
+tap on the helper panel travels the same path as a real scan: simulator -> pty -> driver ->
+bridge -> session -> central -> screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drivers.cardreader import TRACK2_PATTERN, CardReader, CardReaderSettings
+from drivers.link import SerialSettings
+from drivers.printer import Backend as PrinterBackend
+from drivers.printer import PrinterSettings, ReceiptPrinter
+from drivers.scanner import BarcodeScanner, ScannerSettings
+from drivers.sim.printer import PrinterSim
+from drivers.sim.scanner import ScannerSim
+from kiosk.backend import Problem, QueueInfo, Receipt, ReceiptChannel
+from kiosk.backend_central import CentralBackend
+from kiosk.central import Central, open_central
+from kiosk.central.security import PinHasher
+from kiosk.central.services import load_fixture
+from kiosk.clock import Clock, clock_from
+from kiosk.config.ui import UiSettings, hash_technician_pin
+from kiosk.domain.barcode import BarcodeChain
+from kiosk.errors import ConfigError
+from kiosk.session import Session, SessionSettings
+from kiosk.ui.app import KioskApp
+from kiosk.ui.bridge import DeviceBridge
+from kiosk.ui.demo_data import LIBRARIES, DemoCast, fixture_path, pick_cast
+from kiosk.ui.receipts import email_text, printed_receipt
+from kiosk.ui.widgets.demo_panel import DemoEntry
+
+log = logging.getLogger("kiosk.demo")
+
+DEMO_TECHNICIAN_PIN = "2468"
+"""Shown in the README; a real machine sets its own hash in [ui] technician_pin_hash."""
+DEMO_NOW = "2026-11-23T10:00:00"
+"""The demo fixtures describe this day; ``--now`` moves it."""
+CARD_PATTERN = r"(?:\][A-Za-z][0-9A-Za-z])?(?P<card>[A-Za-z]?\d{6,19})"
+
+
+@dataclass
+class DemoControl:
+    """Technician mode in the demo: the printer, central's exceptions, the machine's refusals."""
+
+    machine: DemoMachine
+    refused: deque[Problem] = field(default_factory=lambda: deque(maxlen=100))
+
+    def queue_info(self) -> QueueInfo:
+        return QueueInfo()  # the embedded central answers at once: nothing waits
+
+    def force_sync(self) -> int:
+        return 0
+
+    def test_receipt(self) -> bool:
+        return self.machine.print_test_receipt()
+
+    def problems(self) -> list[Problem]:
+        found = list(self.refused)
+        for exc in self.machine.central.service.exceptions():
+            found.append(
+                Problem(
+                    exc.occurred_at,
+                    exc.kind,
+                    exc.item or "",
+                    tuple(r.code for r in exc.reasons),
+                    "central",
+                )
+            )
+        return sorted(found, key=lambda p: p.at)
+
+
+@dataclass
+class DemoMachine:
+    library: str
+    data_dir: Path
+    clock: Clock
+    central: Central
+    backend: CentralBackend
+    session: Session
+    cast: DemoCast
+    settings: UiSettings
+    app: KioskApp | None = None
+    scanner_sim: ScannerSim | None = None
+    card_sim: ScannerSim | None = None
+    printer_sim: PrinterSim | None = None
+    devices: list[Any] = field(default_factory=list)
+    control: DemoControl | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # --- receipts ------------------------------------------------------------------------
+
+    def deliver(self, receipt: Receipt, channel: ReceiptChannel, email: str) -> bool:
+        assert self.app is not None
+        t = self.app.t
+        if channel is ReceiptChannel.EMAIL:
+            outbox = self.data_dir / "mail"
+            outbox.mkdir(parents=True, exist_ok=True)
+            name = f"receipt-{receipt.at:%Y%m%dT%H%M%S%f}.txt"
+            (outbox / name).write_text(f"To: {email}\n\n{email_text(receipt, t)}", "utf-8")
+            return bool(email)
+        printer = self._printer()
+        if printer is None:
+            return False
+        future = printer.print_receipt(printed_receipt(receipt, t))
+        try:
+            return future.result(timeout=10).ok
+        except Exception as error:  # a printer problem is an answer, never a crash
+            log.warning("printing failed: %s", error)
+            return False
+
+    def print_test_receipt(self) -> bool:
+        assert self.app is not None
+        receipt = Receipt(
+            library=self.backend.library_name,
+            card_masked="****0000",
+            at=self.clock.now(),
+            lines=(),
+            currency=self.backend.currency,
+        )
+        return self.deliver(receipt, ReceiptChannel.PRINT, "")
+
+    def _printer(self) -> ReceiptPrinter | None:
+        return next((d for d in self.devices if isinstance(d, ReceiptPrinter)), None)
+
+    # --- the helper panel ------------------------------------------------------------------
+
+    def demo_input(self, entry: DemoEntry) -> None:
+        """A tap on the panel: the simulated device reads the code (off the UI loop)."""
+        sim = self.card_sim if entry.device == "card" else self.scanner_sim
+        if sim is None:
+            return
+        threading.Thread(target=sim.scan, args=(entry.code,), daemon=True).start()
+
+    def demo_network(self, online: bool) -> None:
+        """The demo's embedded central cannot be cut; machines with an outbox go offline."""
+        log.info("network toggle requested (online=%s)", online)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start_devices(self, bridge: DeviceBridge) -> None:
+        emit = bridge.emit
+        self.scanner_sim = ScannerSim()
+        self.card_sim = ScannerSim()
+        self.printer_sim = PrinterSim()
+        for sim in (self.scanner_sim, self.card_sim, self.printer_sim):
+            sim.start()
+        scanner = BarcodeScanner(
+            "scanner",
+            SerialSettings(self.scanner_sim.path),
+            emit,
+            ScannerSettings(duplicate_window=0.3),
+        )
+        reader = CardReader(
+            "card",
+            SerialSettings(self.card_sim.path),
+            emit,
+            CardReaderSettings(patterns=(TRACK2_PATTERN, CARD_PATTERN)),
+        )
+        printer = ReceiptPrinter(
+            "printer",
+            emit,
+            backend=PrinterBackend.SERIAL,
+            serial=SerialSettings(self.printer_sim.path, baudrate=19200),
+            settings=PrinterSettings(poll_interval=2.0),
+        )
+        for device in (scanner, reader, printer):
+            device.start()
+            self.devices.append(device)
+
+    def close(self) -> None:
+        for device in self.devices:
+            try:
+                device.stop()
+            except Exception:  # closing: report, carry on
+                log.debug("device stop failed", exc_info=True)
+        for sim in (self.scanner_sim, self.card_sim, self.printer_sim):
+            if sim is not None:
+                sim.stop()
+        self.central.dispose()
+
+
+def build_demo(
+    library: str = "hefei",
+    *,
+    data_dir: Path | None = None,
+    now: str | None = None,
+    devices: bool = True,
+    settings: UiSettings | None = None,
+) -> DemoMachine:
+    """Wire the demo: central (loaded once per data directory), session, app and devices."""
+    if library not in LIBRARIES:
+        raise ConfigError(
+            f"unknown demo library {library!r}: choose {', '.join(LIBRARIES)}", key="--library"
+        )
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix=f"kiosk-demo-{library}-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    clock = clock_from(now or DEMO_NOW, running=True)
+    db = data_dir / "central.db"
+    fresh = not db.exists()
+    central = open_central(f"sqlite:///{db}", clock=clock)
+    if fresh:
+        load_fixture(fixture_path(library), central.sessions, PinHasher(central.settings), None)
+    profile = central.profile
+    settings = settings or UiSettings(
+        technician_pin_hash=hash_technician_pin(DEMO_TECHNICIAN_PIN),
+        technician_cards=("TECH0001",),
+    )
+    machine = DemoMachine(
+        library=library,
+        data_dir=data_dir,
+        clock=clock,
+        central=central,
+        backend=None,  # type: ignore[arg-type]  # set below: it needs the machine's sink
+        session=None,  # type: ignore[arg-type]
+        cast=pick_cast(library, today=clock.now().date()),
+        settings=settings,
+    )
+    machine.backend = CentralBackend(central, machine_id="demo-kiosk", receipts=machine.deliver)
+    machine.session = Session(
+        machine.backend,
+        settings=SessionSettings(double_scan_window=settings.double_scan_seconds),
+        barcodes=BarcodeChain(profile.barcodes.rules),
+        clock=clock,
+    )
+    machine.control = DemoControl(machine)
+    app = KioskApp(
+        machine.session,
+        settings=settings,
+        control=machine.control,
+        demo=machine.cast.script(),
+        demo_input=machine.demo_input if devices else None,
+        demo_network=None,  # the embedded central stays reachable (see MachineBackend)
+    )
+    machine.app = app
+    if devices:
+        machine.start_devices(DeviceBridge(app))
+    return machine
