@@ -151,7 +151,7 @@ class Hold(Base):
     placed: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16), default="waiting")
     ready_since: Mapped[date | None] = mapped_column(Date)
-    ready_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    ready_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
     """The copy set aside on the hold shelf (a title hold is filled by any copy)."""
 
 
