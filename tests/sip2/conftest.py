@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from kiosk.central import Central, CentralSettings, open_central
 from kiosk.central.security import PinHasher
@@ -137,14 +141,36 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
 
 
+PG_URL = os.environ.get("KIOSK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
 @pytest.fixture
-def central(tmp_path: Path, clock: FixedClock) -> Iterator[Central]:
-    store = open_central(f"sqlite:///{tmp_path / 'central.db'}", clock=clock, settings=FAST)
+def central(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Central]:
+    """The store on a SQLite file, or (``indirect`` param "postgres") in a scratch schema."""
+    backend = getattr(request, "param", "sqlite")
+    schema = None
+    if backend == "postgres":
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        schema = f"ksip2_{uuid.uuid4().hex[:12]}"
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        except OperationalError as exc:
+            pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {exc.orig}", pytrace=False)
+        url = PG_URL
+    else:
+        url = f"sqlite:///{tmp_path / 'central.db'}"
+    store = open_central(url, clock=clock, settings=FAST, schema=schema)
     path = tmp_path / "hefei.toml"
     path.write_text(HEFEI, encoding="utf-8")
     load_fixture(path, store.sessions, PinHasher(store.settings))
     yield store
     store.dispose()
+    if schema is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from kiosk.sip2.link import Sip2Link, Sip2LinkSettings
 from kiosk.sip2.lookups import Sip2Lookups
 from kiosk.sip2.server import RunningServer, serve
 from kiosk.sip2.target import Sip2Target
-from tests.sip2.conftest import ITEM, ITEM2, ITEM_HELD, OVERDUE, OWES, PATRON, PIN
+from tests.sip2.conftest import BACKENDS, ITEM, ITEM2, ITEM_HELD, OVERDUE, OWES, PATRON, PIN
+
+pytestmark = pytest.mark.parametrize("central", BACKENDS, indirect=True)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from kiosk.domain import TxOutcome
 from kiosk.sip2.codec import format_date, make
 from kiosk.sip2.errors import Sip2ConnectionError
 from tests.sip2.conftest import (
+    BACKENDS,
     EXPIRED,
     ITEM,
     ITEM2,
@@ -22,6 +23,9 @@ from tests.sip2.conftest import (
     PIN,
     Site,
 )
+
+# every test here runs on SQLite and on PostgreSQL
+pytestmark = pytest.mark.parametrize("central", BACKENDS, indirect=True)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
