@@ -11,10 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class CentralSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KIOSK_CENTRAL__", extra="forbid")
 
-    pin_max_attempts: int = Field(5, ge=1)
-    """Wrong PINs in a row before the card is locked."""
-    pin_lock_minutes: int = Field(15, ge=1)
-    """How long a card stays locked after too many wrong PINs."""
+    pin_max_attempts: int | None = Field(None, ge=1)
+    """Wrong PINs in a row before the card is locked; None: the profile's ``[pin]``
+    ``max_attempts`` (5 in all three libraries)."""
+    pin_lock_minutes: int | None = Field(None, ge=1)
+    """How long a card stays locked; None: the profile's ``lockout_minutes`` (15)."""
     session_minutes: int = Field(15, ge=1)
     """Lifetime of a patron session returned by login."""
     pin_pepper: SecretStr | None = None

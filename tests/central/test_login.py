@@ -88,7 +88,30 @@ def test_pins_are_argon2id_and_pepper_changes_the_hash() -> None:
 def test_production_defaults_are_owasp_argon2id() -> None:
     settings = CentralSettings()
     assert settings.argon2_memory_kib >= 19 * 1024 and settings.argon2_time_cost >= 2
-    assert settings.pin_max_attempts == 5 and settings.pin_lock_minutes == 15
+    assert settings.pin_max_attempts is None  # the profile decides unless overridden
+
+
+def test_lockout_is_configurable(load, clock) -> None:
+    central = load(HEFEI)
+    from kiosk.central.services import CirculationService
+
+    strict = CirculationService(
+        central.sessions,
+        central.profile,
+        clock,
+        CentralSettings(**{**FAST.model_dump(), "pin_max_attempts": 2, "pin_lock_minutes": 60}),
+    )
+    with pytest.raises(CentralError):
+        strict.login(LI, "000000")
+    with pytest.raises(CentralError) as info:
+        strict.login(LI, "000000")
+    assert info.value.code == "card_locked"
+    clock.advance(timedelta(minutes=30))
+    with pytest.raises(CentralError) as info:
+        strict.login(LI, "246813")
+    assert info.value.code == "card_locked"
+    clock.advance(timedelta(minutes=31))
+    assert strict.login(LI, "246813").session
 
 
 def test_no_pin_or_token_in_logs(load, caplog) -> None:

@@ -56,8 +56,8 @@ class CirculationService:
         self.clock = clock
         self.settings = settings or CentralSettings()
         self.hasher = PinHasher(self.settings)
-        self.max_pin_attempts = profile.pin.max_attempts or self.settings.pin_max_attempts
-        self.lock_minutes = profile.pin.lockout_minutes or self.settings.pin_lock_minutes
+        self.max_pin_attempts = self.settings.pin_max_attempts or profile.pin.max_attempts
+        self.lock_minutes = self.settings.pin_lock_minutes or profile.pin.lockout_minutes
         self.applier = TransactionApplier(profile, self.hasher, self.max_pin_attempts)
 
     @property
