@@ -315,3 +315,33 @@ def test_hold_credit_deposit_rules(load) -> None:
     ok = svc.apply(tx("deposit_credit", NOW, patron=greta, amount="10.00", in_person=True))
     assert ok.outcome is TxOutcome.APPLIED and ok.result["credit"] == Decimal("20.00")
     assert svc.account(greta).credit == "20.00"
+
+
+def test_two_machines_racing_for_one_copy_get_one_loan(load) -> None:
+    """Concurrent batches (threads, separate connections): row locks decide, no lost update."""
+    import threading
+
+    central = load(HEFEI)
+    svc = central.service
+    results = {}
+    barrier = threading.Barrier(2)
+
+    def machine(name: str, card: str) -> None:
+        barrier.wait()
+        results[name] = svc.apply_batch(
+            [tx("checkout", NOW, machine=name, patron=card, item=HONGLOU)]
+        )[0]
+
+    threads = [
+        threading.Thread(target=machine, args=("kiosk-a", WANG)),
+        threading.Thread(target=machine, args=("kiosk-b", ZHAO)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    outcomes = sorted(r.outcome.value for r in results.values())
+    assert outcomes == ["applied", "refused"]
+    loser = next(r for r in results.values() if r.outcome is TxOutcome.REFUSED)
+    assert loser.reasons[0].code == "item_on_loan"
+    assert len([loan for loan in state(central)["loans"] if loan[1] == HONGLOU]) == 1
