@@ -29,6 +29,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 PATRONS = [f"34010100000{n:02d}" for n in range(10, 20)]
 ITEMS = [f"312340000{n:05d}" for n in range(20000, 20040)]
+BLOCKED = "3401010000099"
+HELD_ITEM = "31234000029999"
+HOLDER = PATRONS[1]
 
 
 def fixture_text() -> str:
@@ -46,6 +49,18 @@ def fixture_text() -> str:
             f'[[item]]\nbarcode = "{item}"\ntitle = "Book {n}"\nformat = "book"\n'
             'owning_branch = "main"\n'
         )
+    parts.append(
+        f'[[patron]]\nbarcode = "{BLOCKED}"\npin = "864213"\nname = "Blocked Card"\n'
+        'category = "adult"\nblocked = "card reported lost"\n'
+    )
+    parts.append(
+        f'[[item]]\nbarcode = "{HELD_ITEM}"\ntitle = "On the hold shelf"\nformat = "book"\n'
+        'owning_branch = "main"\n'
+    )
+    parts.append(
+        f'[[hold]]\npatron = "{HOLDER}"\nitem = "{HELD_ITEM}"\npickup_branch = "main"\n'
+        'placed = "2026-11-01T09:00:00"\nstatus = "ready"\nready_since = "2026-11-20"\n'
+    )
     return "\n".join(parts)
 
 
