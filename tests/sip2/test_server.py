@@ -303,27 +303,19 @@ async def test_checkin_alerts_and_sort_bins(site: Site) -> None:
     assert unknown["ok"] == "0" and unknown["alert"] == "Y" and unknown.get("CL") == "4"
 
 
-async def test_item_information_and_hold(site: Site) -> None:
+async def test_item_information(site: Site) -> None:
     async with site.client() as client:
         assert await client.login(site.machine, site.secret)
         info = await client.request(
             make("17", [("AO", "HFL"), ("AB", ITEM_HELD)], transaction_date=_date(site))
         )
-        hold = await client.request(
-            make(
-                "15",
-                [("AO", "HFL"), ("AA", PATRON), ("AD", PIN), ("AB", ITEM2), ("BS", "main")],
-                hold_mode="+",
-                transaction_date=_date(site),
-            )
+        unknown = await client.request(
+            make("17", [("AO", "HFL"), ("AB", "39999999999999")], transaction_date=_date(site))
         )
     assert info.command == "18" and info["circulation_status"] == "03"
     assert info.get("CF") == "0001" and info.get("AJ") == "水浒传"
-    assert hold.command == "16"
-    result_ok = hold["ok"]
-    assert result_ok in ("0", "1")
-    if result_ok == "0":
-        assert hold.get_all("AF")
+    assert info.get("CK") == "001" and info.get("AQ") == "main"
+    assert unknown["circulation_status"] == "01" and unknown.get_all("AF")
 
 
 async def test_service_outcome_is_the_same_as_over_http(site: Site) -> None:
@@ -346,3 +338,72 @@ async def test_service_outcome_is_the_same_as_over_http(site: Site) -> None:
         )
     )
     assert again.duplicate and again.outcome is TxOutcome.APPLIED
+
+
+async def test_hold_place_and_cancel(site: Site) -> None:
+    async with site.client() as client:
+        assert await client.login(site.machine, site.secret)
+        placed = await client.request(
+            make(
+                "15",
+                [("BS", "main"), ("AO", "HFL"), ("AA", PATRON), ("AD", PIN), ("AB", ITEM_HELD)],
+                hold_mode="+",
+                transaction_date=_date(site),
+            )
+        )
+        site.clock.advance(timedelta(seconds=5))
+        cancelled = await client.request(
+            make(
+                "15",
+                [("AO", "HFL"), ("AA", PATRON), ("AD", PIN), ("AB", ITEM_HELD)],
+                hold_mode="-",
+                transaction_date=_date(site),
+            )
+        )
+    assert placed["ok"] == "1", placed.get_all("AF")
+    assert placed.get("BS") == "main" and placed.get("AB") == ITEM_HELD
+    assert cancelled["ok"] == "1", cancelled.get_all("AF")
+    holds = site.service.account(PATRON).holds
+    assert not any(h.item == ITEM_HELD and h.status in ("waiting", "ready") for h in holds)
+
+
+async def test_renew_all(site: Site) -> None:
+    async with site.client() as client:
+        assert await client.login(site.machine, site.secret)
+        for item in (ITEM, ITEM2):
+            assert (await client.request(checkout(site, PATRON, item)))["ok"] == "1"
+            site.clock.advance(timedelta(seconds=1))
+        site.clock.advance(timedelta(days=2))
+        renew_all = make(
+            "65", [("AO", "HFL"), ("AA", PATRON), ("AD", PIN)], transaction_date=_date(site)
+        )
+        first = await client.request(renew_all)
+        again = await client.request(renew_all)  # a resend renews nothing more
+    assert first["ok"] == "1"
+    assert first["renewed_count"] == "0002" and first["unrenewed_count"] == "0000"
+    assert sorted(first.get_all("BM")) == sorted([ITEM, ITEM2])
+    assert again.get_all("BM") == first.get_all("BM")
+    assert {loan.renewals for loan in site.service.patron_account(PATRON).loans} == {1}
+
+
+async def test_requests_that_change_nothing_here(site: Site) -> None:
+    async with site.client() as client:
+        assert await client.login(site.machine, site.secret)
+        update = await client.request(
+            make("19", [("AO", "HFL"), ("AB", ITEM), ("CH", "x")], transaction_date=_date(site))
+        )
+        enable = await client.request(
+            make("25", [("AO", "HFL"), ("AA", OWES)], transaction_date=_date(site))
+        )
+        block = await client.request(
+            make(
+                "01",
+                [("AO", "HFL"), ("AL", "card left behind"), ("AA", PATRON)],
+                card_retained="N",
+                transaction_date=_date(site),
+            )
+        )
+    assert update.command == "20" and update["item_properties_ok"] == "0"
+    assert enable.command == "26" and enable["patron_status"][0] == "Y"  # still owes
+    assert block.command == "24" and block["patron_status"] == " " * 14  # not blocked
+    assert site.service.patron(PATRON).blocked == ""
