@@ -37,7 +37,11 @@ def machine_line() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {date.today()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {date.today()}, "
+        f"load average {load}"
+    )
 
 
 @dataclass
