@@ -305,6 +305,8 @@ class ReturnController:
     def _on_opening_door(self, event: object) -> bool:
         match event:
             case DoorOpened():
+                # until the check-in says otherwise, an item that outruns us goes to staff
+                self.board.divert(self.config.staff_bin)
                 self.board.run_conveyor()
                 self._enter(State.INTAKE, "returns.taking_in", self.config.transport_timeout)
             case IntakeCleared():
@@ -404,6 +406,13 @@ class ReturnController:
             case State.INTAKE | State.TRANSPORT:
                 self._jam(f"item not seen at the diverter in state {self.state}")
             case State.JAM_REVERSING:
+                if self._expect_clear and self.now - self._reverse_started < (
+                    self.config.reverse_seconds + self.config.jam_timeout
+                ):
+                    # the jammed item has not left the eye yet (the reversal may not even
+                    # have reached the board): keep reversing a little longer
+                    self._deadline = self.now + min(self.config.reverse_seconds, 0.05)
+                    return False
                 # the clearing of the jammed eye may still be on its way to us
                 self._ignore_clear = self._expect_clear and not self.board.diverter_blocked()
                 self._expect_clear = False
@@ -439,6 +448,7 @@ class ReturnController:
         self._recovery_bin: int | None = None
         self._expect_clear = False
         self._ignore_clear = False
+        self._reverse_started = 0.0
 
     def _enter(
         self, state: State, notice: str, timeout: float | None = None, **params: Any
@@ -628,6 +638,7 @@ class ReturnController:
             return
         self._jam_resume = self.state if self.state is not State.JAM_REVERSING else None
         self.board.reverse_conveyor()
+        self._reverse_started = self.now
         self._enter(State.JAM_REVERSING, self.notice.key, self.config.reverse_seconds)
 
     def _door_obstructed(self, detail: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +17,7 @@ from drivers.sim.scanner import ScannerSim
 from kiosk.config.returns import BinConfig, BinRole, ReturnsConfig
 from kiosk.outbox.store import Outbox
 from kiosk.returns.build import build_return_machine
-from kiosk.returns.controller import State, Step
+from kiosk.returns.controller import State, Step, Tick
 from kiosk.returns.runner import ReturnMachine
 from tests.returns.helpers import clock
 
@@ -59,13 +59,30 @@ def scaled_config(cycle: float = CYCLE, **overrides: object) -> ReturnsConfig:
 class CountingSim(ReturnUnitSim):
     """The simulator, plus a tally of drops per bin that "bin emptied" does not reset."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    poll = 0.005
+    """Seconds the simulator waits for input between mechanics ticks (its time step)."""
+
+    def __init__(self, *args: object, poll: float = 0.005, **kwargs: object) -> None:
         self.dropped: Counter[int] = Counter()
+        self.poll = poll
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _run(self) -> None:  # the base loop, with a finer time step for fast soaks
+        while not self._stop.is_set():
+            data = self.port.read(self.poll)
+            if data:
+                self.received.extend(data)
+                self.on_bytes(data)
+            self.tick(time.monotonic())
 
     def _drop_into(self, bin_number: int) -> None:
         self.dropped[bin_number] += 1
         super()._drop_into(bin_number)
+
+    def bin_full(self, bin_number: int = 1) -> None:
+        with self._lock:
+            self.dropped[bin_number] -= 1  # the simulator fills a bin by a drop of no item
+            super().bin_full(bin_number)
 
     def power_cycle_keeping_items(self) -> None:
         """Power loss as it really is: the items stay where they are, the board forgets."""
@@ -83,7 +100,9 @@ class Rig:
     scanner: ScannerSim
     outbox: Outbox
     machine: ReturnMachine | None = None
-    steps: list[Step] = field(default_factory=list)
+    snapshot: dict[str, object] = field(default_factory=lambda: SNAPSHOT)
+    trace: deque[str] = field(default_factory=lambda: deque(maxlen=60))
+    """The last events the controller handled (shown when a soak fails)."""
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def build(self) -> ReturnMachine:
@@ -93,19 +112,27 @@ class Rig:
             scanner_url=self.scanner.path,
             outbox=self.outbox,
             online=lambda: False,
-            snapshot=lambda: SNAPSHOT,
+            snapshot=lambda: self.snapshot,
             data_dir=self.tmp,
             clock=clock(),
             ack_timeout=0.3,
             tick=0.002,
         )
         machine.controller.listeners.append(self._on_step)
+        handle = machine.controller.handle
+
+        def traced(event: object) -> Step:
+            step = handle(event)
+            if not isinstance(event, Tick):
+                self.trace.append(f"{time.monotonic():.4f} {event!r:.90} -> {step.state}")
+            return step
+
+        machine.controller.handle = traced  # type: ignore[method-assign]
         self.machine = machine
         return machine
 
     def _on_step(self, step: Step) -> None:
         with self.changed:
-            self.steps.append(step)
             self.changed.notify_all()
 
     def start(self) -> ReturnMachine:
@@ -158,10 +185,10 @@ class Rig:
 def make_rig(tmp_path: Path) -> Iterator[Callable[..., Rig]]:
     rigs: list[Rig] = []
 
-    def make(cycle: float = CYCLE, sub: str = "m", **overrides: object) -> Rig:
+    def make(cycle: float = CYCLE, sub: str = "m", poll: float = 0.005, **overrides: object) -> Rig:
         base = tmp_path / sub
         base.mkdir()
-        sim = CountingSim(bins=5, cycle_time=cycle, bin_capacity=10_000).start()
+        sim = CountingSim(bins=5, cycle_time=cycle, bin_capacity=10_000, poll=poll).start()
         scanner = ScannerSim().start()
         outbox = Outbox(base / "outbox.db", f"return-{sub}")
         rig = Rig(base, scaled_config(cycle, **overrides), sim, scanner, outbox)  # type: ignore[arg-type]

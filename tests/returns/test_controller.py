@@ -127,6 +127,7 @@ def test_a_full_cycle_sorts_by_destination(rig: Rig, code: str, bin_number: int,
     assert rig.board.motion() == [
         "CONV STOP",
         "DOOR OPEN",
+        "DIVERT 3",
         "CONV RUN",
         "CONV STOP",
         f"DIVERT {bin_number}",
