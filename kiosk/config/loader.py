@@ -15,8 +15,6 @@ from pydantic import ValidationError
 from kiosk.config.machine import MachineConfig
 from kiosk.errors import ConfigError
 
-_TAGS = {"scanner", "card_reader", "printer", "return_unit"}
-
 
 @dataclass(frozen=True)
 class ConfigProblem:
@@ -49,18 +47,18 @@ class ConfigInvalid(ConfigError):
 
 
 def _dotted(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
-    """('devices', 'scan', 'scanner', 'baudrate') -> 'devices.scan.baudrate'."""
+    """('devices', 'scan', 'scanner', 'baudrate') -> 'devices.scan.baudrate'.
+
+    pydantic puts a discriminated union's tag (the table's ``kind``) into the location;
+    it is not a key of the file, so it is dropped wherever it appears.
+    """
     parts: list[str] = []
-    for index, part in enumerate(loc):
-        # pydantic puts the union's tag (the device kind) into the location: drop it.
-        if (
-            index == 2
-            and loc[0] == "devices"
-            and part in _TAGS
-            and isinstance(data.get("devices", {}).get(loc[1]), dict)
-        ):
+    node: Any = data
+    for part in loc:
+        if isinstance(node, Mapping) and part not in node and node.get("kind") == part:
             continue
         parts.append(str(part))
+        node = node.get(part) if isinstance(node, Mapping) else None
     return ".".join(parts)
 
 
@@ -112,13 +110,14 @@ def problems_from(
             message = "unknown setting (check the spelling; see config/kiosk.example.toml)"
         elif item["type"] == "missing":
             message = "required setting is missing"
-        elif item["type"] == "union_tag_invalid":
-            key += ".kind"
-            tag = item.get("ctx", {}).get("tag", "")
-            message = f"{tag!r} is not a device kind (scanner, card_reader, printer, return_unit)"
-        elif item["type"] == "union_tag_not_found":
-            key += ".kind"
-            message = "required setting is missing (scanner, card_reader, printer, return_unit)"
+        elif item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            context = item.get("ctx", {})
+            key += "." + str(context.get("discriminator", "'kind'")).strip("'")
+            expected = str(context.get("expected_tags", "")).replace("'", "")  # tag_invalid only
+            if item["type"] == "union_tag_invalid":
+                message = f"{context.get('tag', '')!r} is not one of: {expected}"
+            else:
+                message = "required setting is missing (it says what kind of table this is)"
         if key.endswith(".[key]"):
             key = key.removesuffix(".[key]")
         env = _env_name(key)

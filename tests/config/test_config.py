@@ -191,3 +191,9 @@ def test_prefix_escape_reaches_the_framer() -> None:
         kind="scanner", url="loop://", framing={"prefix": "\u0002", "terminator": "etx"}
     )
     assert scanner.to_driver().framing.prefix == b"\x02"
+
+
+def test_a_table_without_its_kind(tmp_path: Path) -> None:
+    _, problems = read_config(write(tmp_path, MINIMAL + '[devices.other]\nurl = "loop://"\n'))
+    assert [(p.key, p.line) for p in problems] == [("devices.other.kind", 6)]
+    assert "required setting is missing" in problems[0].message
