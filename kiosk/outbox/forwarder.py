@@ -101,6 +101,7 @@ class Forwarder:
         cache: Any | None = None,
         refresh_every_s: float = 300.0,
         heartbeat_every_s: float = 60.0,
+        prune_every_s: float = 3600.0,
     ) -> None:
         self.outbox = outbox
         self.target = target
@@ -113,6 +114,8 @@ class Forwarder:
         self.cache = cache
         self.refresh_every_s = refresh_every_s
         self.heartbeat_every_s = heartbeat_every_s
+        self.prune_every_s = prune_every_s
+        self._last_prune = 0.0
         self.failures = 0
         self.sent_batches = 0
         self._mode: Mode | None = None
@@ -243,6 +246,9 @@ class Forwarder:
                 )
                 if done == 0 and probe_due and not self.probe():
                     done = None
+                if time.monotonic() - self._last_prune >= self.prune_every_s:
+                    self._last_prune = time.monotonic()
+                    self.outbox.prune()
             except QueueError as exc:
                 log.error("queue problem: %s", exc)
                 self.failures += 1

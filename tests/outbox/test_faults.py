@@ -64,9 +64,13 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(
         print(f"crashes={CRASHES} told={len(told)} rows={len(rows)} resent_duplicates={resent}")
 
 
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_partition_heals_and_every_transaction_arrives_once(
-    central: CentralServer, tmp_path: Path
+    store: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
+    central: CentralServer = request.getfixturevalue(
+        "central" if store == "sqlite" else "pg_central"
+    )
     secret = central.add_machine("kiosk-1")
     box = Outbox(tmp_path / "queue.db", "kiosk-1", min_free_bytes=0)
     with FaultProxy(central.port) as proxy:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,20 @@ def test_two_forwarder_processes_never_send_the_same_row_at_once(
                 assert a[2] <= b[1] or b[2] <= a[1], f"{a[0]} and {b[0]} sent the same rows at once"
     with Outbox(path, "kiosk-1", min_free_bytes=0) as box:
         assert_exactly_once_in_order(central, box, "kiosk-1")
+
+
+def test_running_forwarder_prunes_delivered_rows_after_retention(
+    central: CentralServer, tmp_path: Path
+) -> None:
+    box, _, forwarder, _ = machine(central, tmp_path, prune_every_s=0.1)
+    box.retention = timedelta(0)
+    txs = [box.enqueue("checkin", {"item": ITEMS[n]}) for n in range(5)]
+    forwarder.start()
+    try:
+        deadline = time.monotonic() + 20
+        while len(box.rows()) > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        forwarder.stop()
+    assert [r.seq for r in box.rows()] == [txs[-1].seq]  # the newest stays: seq never reused
+    assert len(central.applied("kiosk-1")) == 5
