@@ -56,15 +56,17 @@ def test_printer_reports_ready_and_prints(events: Events) -> None:
 
 def test_return_unit_answers_and_cycles_its_door(events: Events) -> None:
     baud = int(os.environ.get("KIOSK_TEST_RETURN_UNIT_BAUD", "9600"))
-    with device_url("KIOSK_TEST_RETURN_UNIT_URL", ReturnUnitSim) as url:
-        with ReturnUnit("io", SerialSettings(url, baudrate=baud), events.put) as unit:
-            assert unit.link.wait_connected(5)
-            assert unit.ping().result(10).ok
-            status = unit.query_status().result(10)
-            assert status.ok and {"DOOR", "CONV", "DIVERT", "ESTOP"} <= status.fields.keys()
-            assert unit.lamp(Lamp.AMBER).result(10).ok
-            assert unit.open_door().result(10).ok
-            events.wait_for(DoorOpened, timeout=20)
-            assert unit.close_door().result(10).ok
-            events.wait_for(DoorClosed, timeout=20)
-            assert unit.lamp(Lamp.OFF).result(10).ok
+    with (
+        device_url("KIOSK_TEST_RETURN_UNIT_URL", ReturnUnitSim) as url,
+        ReturnUnit("io", SerialSettings(url, baudrate=baud), events.put) as unit,
+    ):
+        assert unit.link.wait_connected(5)
+        assert unit.ping().result(10).ok
+        status = unit.query_status().result(10)
+        assert status.ok and {"DOOR", "CONV", "DIVERT", "ESTOP"} <= status.fields.keys()
+        assert unit.lamp(Lamp.AMBER).result(10).ok
+        assert unit.open_door().result(10).ok
+        events.wait_for(DoorOpened, timeout=20)
+        assert unit.close_door().result(10).ok
+        events.wait_for(DoorClosed, timeout=20)
+        assert unit.lamp(Lamp.OFF).result(10).ok
