@@ -212,3 +212,37 @@ def test_explain_says_any_unpaid_fee_blocks_in_hefei() -> None:
     assert "Any unpaid fee blocks borrowing." in text
     assert "A patron with an overdue item cannot borrow." in text
     assert "A renewal counts from the day of renewal." in text
+
+
+@pytest.mark.parametrize("stem", sorted(EXPECTED))
+def test_broken_profile_message_points_at_the_line(stem: str) -> None:
+    key, _ = EXPECTED[stem]
+    path = BROKEN / f"{stem}.toml"
+    with pytest.raises(ConfigError) as caught:
+        load_profile(path)
+    where = str(caught.value).split(": ", 1)[0]
+    if where == str(path):  # no line: a missing key, or a file that is not TOML at all
+        assert stem in ("missing_name", "bad_toml")
+        return
+    line = int(where.rsplit(":", 1)[1])
+    text = path.read_text(encoding="utf-8").splitlines()[line - 1]
+    last_name = next(part for part in reversed(key.split(".")) if not part.isdigit())
+    assert last_name in text, (line, text)
+
+
+def test_key_line_follows_tables_and_arrays_of_tables() -> None:
+    from kiosk.policy.loader import key_line
+
+    text = find_profile("sanjose").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    second = key_line(text, "changes.1.rules.fines.per_day")
+    first = key_line(text, "changes.0.rules.fines.per_day")
+    base = key_line(text, "rules.fines.per_day")
+    assert len({first, second, base}) == 3
+    assert first is not None and second is not None and base is not None
+    assert lines[first - 1].startswith('per_day = "0.00"')
+    assert lines[second - 1].startswith('per_day = "0.25"')
+    assert base < first < second
+    hotspot = key_line(text, "rules.formats.hotspot.loan_days")
+    assert hotspot is not None and lines[hotspot - 1].startswith("hotspot = {")
+    assert key_line(text, "no.such.key") is None
