@@ -1,0 +1,82 @@
+"""Build a machine's queue, forwarder and offline decider from its configuration.
+
+Called by the command that runs a machine (``kiosk run``/``kiosk demo``); nothing here runs
+at import time. The caller starts the forwarder and stops it on the way out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from kiosk.clock import Clock
+from kiosk.errors import ConfigError
+from kiosk.outbox.forwarder import Backoff, Forwarder
+from kiosk.outbox.http import HttpTarget
+from kiosk.outbox.offline import OfflineCache, OfflineDecider
+from kiosk.outbox.store import Outbox
+from kiosk.outbox.target import Target
+
+if TYPE_CHECKING:
+    from kiosk.config import MachineConfig
+    from kiosk.policy import Profile
+
+
+@dataclass
+class MachineQueue:
+    outbox: Outbox
+    forwarder: Forwarder
+    cache: OfflineCache
+    decider: OfflineDecider
+
+    def close(self) -> None:
+        self.forwarder.stop()
+        self.forwarder.target.close()
+        self.outbox.close()
+
+
+def open_machine_queue(
+    config: MachineConfig,
+    *,
+    clock: Clock | None = None,
+    profile: Profile | None = None,
+    target: Target | None = None,
+) -> MachineQueue:
+    """The machine's queue wired to central's HTTP API (or to ``target``, e.g. SIP2)."""
+    settings = config.outbox
+    if target is None:
+        if config.central is None:
+            raise ConfigError(
+                "no [central] section: the machine cannot reach central", key="central"
+            )
+        target = HttpTarget(
+            config.central.url,
+            config.machine_id,
+            config.central.read_secret(),
+            timeout_s=config.central.timeout_s,
+            connect_timeout_s=config.central.connect_timeout_s,
+            ca_file=str(config.central.ca_file) if config.central.ca_file else None,
+        )
+    outbox = Outbox(
+        settings.path,
+        config.machine_id,
+        clock=clock,
+        retention=timedelta(days=settings.retention_days),
+        min_free_bytes=settings.min_free_mib * 1024 * 1024,
+    )
+    cache = OfflineCache(outbox)
+    forwarder = Forwarder(
+        outbox,
+        target,
+        batch_size=settings.batch_size,
+        lease_s=settings.lease_s,
+        wait_s=settings.wait_s,
+        backoff=Backoff(base_s=settings.backoff_base_s, max_s=settings.backoff_max_s),
+        cache=cache,
+        refresh_every_s=settings.refresh_every_s,
+        heartbeat_every_s=settings.heartbeat_every_s,
+    )
+    return MachineQueue(
+        outbox, forwarder, cache, OfflineDecider(cache, profile=profile, clock=clock)
+    )
