@@ -39,9 +39,19 @@ def pin_change_required(profile: Profile, patron: Patron) -> bool:
 
 
 def check_login(
-    profile: Profile, patron: Patron, now: datetime, *, offline: bool = False
+    profile: Profile,
+    patron: Patron,
+    now: datetime,
+    *,
+    offline: bool = False,
+    refused_without_pin: bool = False,
 ) -> Decision:
-    """May this card log in? Blocks it will meet later come back as ``notices``."""
+    """May this card log in? Blocks it will meet later come back as ``notices``.
+
+    ``pin_required``: always in ``mandatory`` mode, never in ``none``; in ``optional`` mode
+    the machine first tries without a PIN and asks for one when the library system refused
+    that (``refused_without_pin=True``).
+    """
     today = library_today(profile, now)
     rules = profile.rule_set(today)
     reasons = card_reasons(profile, rules, patron, today, "login")
@@ -57,7 +67,7 @@ def check_login(
     return decide(
         "login",
         reasons,
-        pin_required=profile.pin.mode is PinMode.MANDATORY,
+        pin_required=_pin_required(profile.pin.mode, refused_without_pin),
         pin_change_required=pin_change_required(profile, patron),
         notices=tuple(notices),
         rule_version=profile.version,
@@ -69,6 +79,16 @@ def check_emedia(profile: Profile, patron: Patron, now: datetime) -> Decision:
     today = library_today(profile, now)
     reasons = card_reasons(profile, profile.rule_set(today), patron, today, "emedia")
     return decide("emedia", reasons, rule_version=profile.version)
+
+
+def _pin_required(mode: PinMode, refused_without_pin: bool) -> bool:
+    match mode:
+        case PinMode.MANDATORY:
+            return True
+        case PinMode.OPTIONAL:
+            return refused_without_pin
+        case _:
+            return False
 
 
 def default_pin(profile: Profile, patron: Patron) -> str | None:

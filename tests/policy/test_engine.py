@@ -100,6 +100,13 @@ def test_pin_modes(tmp_path: Path, mode: str, required: bool) -> None:
     assert decision.pin_required is required
 
 
+def test_optional_pin_is_asked_only_when_refused_without_one(tmp_path: Path) -> None:
+    profile = _variant(tmp_path, "hamburg", 'mode = "mandatory"', 'mode = "optional"')
+    card = patron("21234000012346")
+    assert not check_login(profile, card, at(profile, NOW)).pin_required
+    assert check_login(profile, card, at(profile, NOW), refused_without_pin=True).pin_required
+
+
 def test_staff_block_lets_the_patron_log_in_but_not_borrow(hamburg: Profile) -> None:
     blocked = patron("21234000012346", blocked="see staff")
     login = check_login(hamburg, blocked, at(hamburg, NOW))
