@@ -42,6 +42,8 @@ class Connection:
     errors: int = 0
     error_detection: bool | None = None
     """Whether this client sends AY/AZ (known after its first good message)."""
+    keepalive: bool = False
+    """TCP keepalive is on for this connection (a dead self-check is noticed)."""
     data: dict[str, object] = field(default_factory=dict)
     """Per-connection state an ACS may keep (the patron of the current visit …)."""
 
@@ -150,7 +152,7 @@ class Sip2Server:
                 )
                 return
             self.connections[conn.id] = conn
-            _keepalive(writer, self.settings.keepalive_idle)
+            conn.keepalive = _keepalive(writer, self.settings.keepalive_idle)
             log.info("SIP2 connection %d from %s", conn.id, conn.peer)
             await self._serve(conn, reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError, TimeoutError):
@@ -282,15 +284,20 @@ def _peer(writer: asyncio.StreamWriter) -> str:
     return str(peer)
 
 
-def _keepalive(writer: asyncio.StreamWriter, idle: int) -> None:
+def _keepalive(writer: asyncio.StreamWriter, idle: int) -> bool:
+    """Turn TCP keepalive on (probes after ``idle`` seconds); whether the kernel has it on."""
     sock = writer.get_extra_info("socket")
     if sock is None:
-        return
+        return False
     with contextlib.suppress(OSError, AttributeError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(idle // 4, 5))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 4)
+    try:
+        return bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+    except OSError:
+        return False
 
 
 def tls_context(certfile: str, keyfile: str | None = None) -> ssl.SSLContext:

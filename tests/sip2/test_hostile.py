@@ -192,6 +192,15 @@ async def test_connection_limit(make_site) -> None:
         await site.server.close()
 
 
+async def test_tcp_keepalive_is_on(site: Site) -> None:
+    raw = await Raw.open(site)
+    await raw.login(site)
+    (conn,) = site.server.connections.values()
+    assert conn.machine == site.machine
+    assert conn.keepalive is True
+    await raw.close()
+
+
 def test_checksums_of_the_control_frames() -> None:
     assert checksum(b"96AZ") == "FEF6"
     assert checksum(b"97AZ") == "FEF5"
