@@ -278,6 +278,8 @@ class ReturnController:
 
     def _on_idle(self, event: object) -> bool:
         match event:
+            case ItemPassedDiverter(bin=number):
+                self._unexpected_drop(number)
             case ItemPresent():
                 self._begin_reading()
             case ScanEvent(code=code):
@@ -360,8 +362,22 @@ class ReturnController:
             return False
         return True
 
+    def _unexpected_drop(self, number: int) -> None:
+        """An item the machine did not accept reached a bin (carried in behind another):
+        record it, so the bin's count is right, and ask staff to check it in by hand."""
+        at = self._wall()
+        cycle = self.journal.start_cycle(at, None, None, stage=Stage.ACCEPTED)
+        self.journal.record_drop(cycle, number, at)
+        detail = f"an item that was not accepted went into bin {number}: check it in by hand"
+        self.journal.set_stage(
+            cycle, Stage.DONE, at=at, role=BinRole.STAFF.value, reason="unidentified", note=detail
+        )
+        self._log_fault("unidentified_item", detail)
+
     def _on_closing_door(self, event: object) -> bool:
         match event:
+            case ItemPassedDiverter(bin=number):
+                self._unexpected_drop(number)
             case DoorClosed():
                 return self._cycle_finished()
             case DoorObstructed():
@@ -578,6 +594,9 @@ class ReturnController:
         if expected is not None and number != expected:
             self._log_fault("missort", f"{self.barcode}: expected bin {expected}, went to {number}")
         self.journal.record_drop(self.cycle, number, self._wall())
+        # anything that follows this item in (a second item pushed behind it) goes to staff
+        if number != self.config.staff_bin:
+            self.board.divert(self.config.staff_bin)
         if note:
             self.journal.set_stage(self.cycle, Stage.DROPPED, note=note)
         if self.jam_attempts:

@@ -200,6 +200,13 @@ class Journal:
         rows = self._rows(sql + (f" LIMIT {int(limit)}" if limit else ""))
         return [_cycle(r) for r in rows]
 
+    def placed(self) -> int:
+        """Finished cycles whose item is in a bin."""
+        rows = self._rows(
+            "SELECT COUNT(*) FROM cycles WHERE stage = ? AND bin IS NOT NULL", (Stage.DONE.value,)
+        )
+        return int(rows[0][0])
+
     def cycle(self, cycle: int) -> CycleRecord | None:
         rows = self._rows("SELECT * FROM cycles WHERE id = ?", (cycle,))
         return _cycle(rows[0]) if rows else None

@@ -132,6 +132,7 @@ def test_a_full_cycle_sorts_by_destination(rig: Rig, code: str, bin_number: int,
         "CONV STOP",
         f"DIVERT {bin_number}",
         "CONV RUN",
+        *(["DIVERT 3"] if bin_number != 3 else []),  # followers go to staff
         "CONV STOP",
         "DOOR CLOSE",
     ]
@@ -533,3 +534,13 @@ def test_no_door_event_but_the_board_says_closed(rig: Rig) -> None:
     rig.ev(ItemPassedDiverter(device=D, bin=1))
     step = rig.wait(4.1)  # the close command's event was lost; STATUS says closed
     assert step.finished and rig.c.state is State.IDLE
+
+
+def test_an_item_carried_in_behind_the_first_is_recorded_for_staff(rig: Rig) -> None:
+    rig.full_cycle("31000000000001")
+    assert rig.board.motion()[-3:] == ["DIVERT 3", "CONV STOP", "DOOR CLOSE"]
+    rig.ev(ItemPassedDiverter(device=D, bin=3))  # a follower nobody accepted
+    cycles = rig.journal.cycles()
+    assert [(c.barcode, c.bin, c.reason) for c in cycles][0] == (None, 3, "unidentified")
+    assert any(f.kind == "unidentified_item" for f in rig.journal.faults())
+    assert rig.c.counters()[3] == 1 and rig.checkin.calls == 1
