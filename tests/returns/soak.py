@@ -118,8 +118,8 @@ class Soak:
         faults = [(f.kind, f.detail) for f in rig.machine.controller.journal.faults(12)]
         raise AssertionError(
             f"machine did not settle on {code}: state {rig.state}, drops "
-            f"{sum(rig.sim.dropped.values())}, recorded {self._recorded()}; last faults {faults}; injected {dict(self.result.faults)}\n"
-            + "\n".join(rig.trace)
+            f"{sum(rig.sim.dropped.values())}, recorded {self._recorded()}; "
+            f"last faults {faults}; injected {dict(self.result.faults)}\n" + "\n".join(rig.trace)
         )
 
     def _finished(self, code: str) -> bool:

@@ -541,6 +541,6 @@ def test_an_item_carried_in_behind_the_first_is_recorded_for_staff(rig: Rig) -> 
     assert rig.board.motion()[-3:] == ["DIVERT 3", "CONV STOP", "DOOR CLOSE"]
     rig.ev(ItemPassedDiverter(device=D, bin=3))  # a follower nobody accepted
     cycles = rig.journal.cycles()
-    assert [(c.barcode, c.bin, c.reason) for c in cycles][0] == (None, 3, "unidentified")
+    assert next((c.barcode, c.bin, c.reason) for c in cycles) == (None, 3, "unidentified")
     assert any(f.kind == "unidentified_item" for f in rig.journal.faults())
     assert rig.c.counters()[3] == 1 and rig.checkin.calls == 1
