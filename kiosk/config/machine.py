@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from kiosk.config.central import CentralConfig
 from kiosk.config.devices import DeviceConfig, DeviceName
 from kiosk.config.outbox import OutboxConfig
+from kiosk.config.returns import ReturnsConfig
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -49,6 +50,8 @@ class MachineConfig(BaseSettings):
     """The local durable queue ([outbox]): file, wait for central, retention, retries."""
     central: CentralConfig | None = None
     """Central's URL and this machine's secret ([central]); none: no central configured."""
+    returns: ReturnsConfig = Field(default_factory=ReturnsConfig)
+    """The return machine ([returns]): sort bins, read retries, jam and door recovery."""
 
     @field_validator("machine_id", "library")
     @classmethod

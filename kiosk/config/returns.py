@@ -39,8 +39,6 @@ class BinConfig(BaseModel):
     """Reshelve bins only: item formats that go here (empty: any format)."""
     collections: tuple[str, ...] = ()
     """Reshelve bins only: collections that go here (empty: any collection)."""
-    capacity: int = Field(default=0, ge=0)
-    """Items the bin holds; 0 trusts the bin's own full sensor only."""
 
 
 def _default_bins() -> tuple[BinConfig, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.events import EventQueue
 from drivers.framing import FramerSettings, Terminator
@@ -19,6 +19,7 @@ from drivers.returnunit import ReturnUnit, ReturnUnitSettings
 from drivers.scanner import BarcodeScanner, ScannerSettings
 from kiosk.clock import Clock
 from kiosk.config.returns import ReturnsConfig
+from kiosk.errors import ConfigError
 from kiosk.outbox.store import Outbox
 from kiosk.returns.board import DriverBoard
 from kiosk.returns.controller import ReturnController
@@ -27,12 +28,21 @@ from kiosk.returns.outbox_checkin import OutboxCheckin
 from kiosk.returns.ports import CheckinPort, SlipPrinter
 from kiosk.returns.runner import ReturnMachine
 
+if TYPE_CHECKING:
+    from kiosk.config import MachineConfig
+    from kiosk.outbox.wiring import MachineQueue
+
 
 def build_return_machine(
     config: ReturnsConfig,
     *,
     board_url: str,
     scanner_url: str,
+    board_serial: SerialSettings | None = None,
+    board_settings: ReturnUnitSettings | None = None,
+    scanner_serial: SerialSettings | None = None,
+    scanner_settings: ScannerSettings | None = None,
+    decide: Callable[[str], dict[str, Any]] | None = None,
     outbox: Outbox | None = None,
     checkin: CheckinPort | None = None,
     online: Callable[[], bool] = lambda: True,
@@ -93,3 +103,72 @@ def build_return_machine(
     )
     machine.unit, machine.scanner = unit, scanner
     return machine
+
+
+def build_from_machine_config(
+    machine: MachineConfig,
+    *,
+    queue: MachineQueue,
+    data_dir: str | Path = ".",
+    urls: dict[str, str] | None = None,
+    printer: SlipPrinter | None = None,
+    clock: Clock | None = None,
+    branch: str | None = None,
+) -> ReturnMachine:
+    """The return machine of ``kiosk run`` / ``kiosk demo --mode return``.
+
+    Uses the first ``return_unit`` and the first ``scanner`` in ``[devices]``; ``urls`` maps
+    a device name to the pty path of its simulator when the configuration says ``sim:``.
+    Check-ins go through ``queue`` (:func:`kiosk.outbox.wiring.open_machine_queue`): online
+    while the forwarder is online, else the offline decision over its cached snapshot.
+    """
+    from kiosk.config.devices import ReturnUnitConfig, ScannerConfig
+
+    urls = urls or {}
+    board = next(
+        ((n, d) for n, d in machine.devices.items() if isinstance(d, ReturnUnitConfig)), None
+    )
+    scanner = next(
+        ((n, d) for n, d in machine.devices.items() if isinstance(d, ScannerConfig)), None
+    )
+    if board is None or scanner is None:
+        missing = "return_unit" if board is None else "scanner"
+        raise ConfigError(
+            f'a return machine needs a [devices.*] table with kind = "{missing}"', key="devices"
+        )
+    (board_name, board_cfg), (scanner_name, scanner_cfg) = board, scanner
+
+    def url(name: str, cfg: Any) -> str:
+        if cfg.simulated:
+            if name not in urls:
+                raise ConfigError(
+                    f"device {name} is sim: but no simulator is running", key=f"devices.{name}.url"
+                )
+            return urls[name]
+        return str(cfg.url)
+
+    cache = queue.cache
+
+    def snapshot() -> dict[str, Any]:
+        found = cache.get("snapshot")
+        return found[0] if found else {}
+
+    returns: ReturnsConfig = getattr(machine, "returns", None) or ReturnsConfig()
+    return build_return_machine(
+        returns,
+        board_url=url(board_name, board_cfg),
+        scanner_url=url(scanner_name, scanner_cfg),
+        board_serial=board_cfg.serial_settings(),
+        board_settings=board_cfg.to_driver(),
+        scanner_serial=scanner_cfg.serial_settings(),
+        scanner_settings=scanner_cfg.to_driver(),
+        outbox=queue.outbox,
+        online=lambda: queue.forwarder.mode.value == "online",
+        snapshot=snapshot,
+        decide=lambda item: queue.decider.checkin(item, branch=branch),
+        data_dir=data_dir,
+        printer=printer,
+        clock=clock,
+        branch=branch,
+        wait_s=machine.outbox.wait_s,
+    )

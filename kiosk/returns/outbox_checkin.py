@@ -63,12 +63,16 @@ class OutboxCheckin:
         snapshot: Snapshot | None = None,
         wait_s: float = 1.5,
         branch: str | None = None,
+        decide: Callable[[str], dict[str, Any]] | None = None,
     ) -> None:
         self.outbox = outbox
         self.online = online
         self.snapshot = snapshot
         self.wait_s = wait_s
         self.branch = branch
+        self.decide = decide
+        """The outbox's offline decider (``OfflineDecider.checkin``): its refusals (a format
+        that may not be returned offline) send the item to staff."""
 
     def _row(self, tx_uuid: str) -> QueuedRow | None:
         with self.outbox.engine.connect() as conn:
@@ -84,7 +88,15 @@ class OutboxCheckin:
         return self._row(tx_uuid) is not None
 
     def _decide(self, item: str) -> dict[str, Any]:
-        return offline_decision(item, self.snapshot() if self.snapshot else None)
+        decision = offline_decision(item, self.snapshot() if self.snapshot else None)
+        if self.decide is not None:
+            policy = self.decide(item)
+            codes = [r.get("code") for r in policy.get("reasons") or () if r.get("code")]
+            if codes or not policy.get("allowed", True):
+                decision.update(destination="staff", alert=str(codes[0] if codes else "refused"))
+            if policy.get("fee") not in (None, "", "0", "0.00"):
+                decision["fine"] = policy.get("fee")
+        return decision
 
     def check_in(self, request: CheckinRequest) -> CheckinOutcome:
         existing = self._row(request.tx_uuid)
