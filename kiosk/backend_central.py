@@ -34,6 +34,7 @@ from kiosk.central import Central
 from kiosk.central.errors import CentralError
 from kiosk.domain import Transaction, TxKind, TxMode, TxOutcome
 from kiosk.domain.money import ZERO
+from kiosk.policy import check_login
 
 log = logging.getLogger("kiosk.backend")
 
@@ -165,7 +166,11 @@ class CentralBackend:
         except CentralError as error:
             return login_reply_from_error(error)
         self._sessions[card] = out.session
-        email = self.service.patron(card).email
+        domain_patron = self.service.patron(card)
+        email = domain_patron.email
+        # What the rules will refuse later (a staff block, an expired card): told at once.
+        decision = check_login(self.service.profile, domain_patron, self.service.clock.now())
+        notices = tuple(ReasonView.from_wire(r) for r in decision.notices)
         patron = PatronView(
             card_masked=out.patron.card_masked,
             name=out.patron.name,
@@ -173,7 +178,9 @@ class CentralBackend:
             category=out.patron.category,
             has_email=bool(email),
         )
-        return LoginReply(LoginStatus.OK, patron, pin_change_required=out.pin_change_required)
+        return LoginReply(
+            LoginStatus.OK, patron, notices=notices, pin_change_required=out.pin_change_required
+        )
 
     def _apply(self, kind: TxKind, payload: dict[str, Any]) -> CircReply:
         with self._lock:

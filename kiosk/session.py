@@ -399,7 +399,8 @@ class Session:
                 self.state = State.ITEMS
                 self.account_info = None
                 key = "login.welcome_offline" if reply.offline else "login.welcome"
-                return Step(self.state, Tone.OK, key, {"name": reply.patron.name})
+                tone = Tone.WARN if reply.notices else Tone.OK
+                return Step(self.state, tone, key, {"name": reply.patron.name})
             case LoginStatus.PIN_REQUIRED:
                 self.state = State.PIN
                 return Step(self.state, Tone.INFO, "login.enter_pin")

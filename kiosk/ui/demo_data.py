@@ -32,6 +32,8 @@ class DemoCast:
     fees: str
     blocked: str
     expired: str
+    refused: str
+    """A card the rules refuse at login (an old card where the library has them)."""
     available: tuple[str, ...]
     reserved: str
     on_loan_to_borrower: str
@@ -54,9 +56,11 @@ class DemoCast:
             card(self.borrower, "✓"),
             card(self.pickup, "⌂"),
             card(self.fees, "$"),
-            card(self.blocked, "✗"),
+            card(self.blocked, "⛔"),
             card(self.expired, "⌛"),
         )
+        if self.refused != self.expired:
+            cards = (*cards, card(self.refused, "✗"))
         items = (
             *(item(code) for code in self.available),
             item(self.on_loan_to_borrower, "↻"),
@@ -146,7 +150,10 @@ def pick_cast(library: str, today: date = date(2026, 11, 23)) -> DemoCast:
     fee_patron = next(p for p in patrons if p["barcode"] in owing and not p.get("blocked"))
     blocked = next(p for p in patrons if p.get("blocked"))
     expired_patron = next(p for p in patrons if expired(p) and not p.get("blocked"))
-    chosen = [borrower, ready_patron, fee_patron, blocked, expired_patron]
+    prefix = borrower["barcode"][:3]
+    old = [p for p in patrons if not p["barcode"].startswith(prefix) and p["barcode"][0].isdigit()]
+    refused = old[-1] if old and library == "hefei" else expired_patron
+    chosen = [borrower, ready_patron, fee_patron, blocked, expired_patron, refused]
     return DemoCast(
         library=library,
         borrower=borrower["barcode"],
@@ -156,6 +163,7 @@ def pick_cast(library: str, today: date = date(2026, 11, 23)) -> DemoCast:
         fees=fee_patron["barcode"],
         blocked=blocked["barcode"],
         expired=expired_patron["barcode"],
+        refused=refused["barcode"],
         available=tuple(available),
         reserved=reserved,
         on_loan_to_borrower=on_loan,

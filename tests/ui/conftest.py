@@ -85,7 +85,9 @@ class Kiosk:
         self.backend = CentralBackend(self.central, receipts=self._receipt)
         self.session = Session(
             self.backend,
-            settings=SessionSettings(double_scan_window=settings.double_scan_seconds, mode=Mode(mode)),
+            settings=SessionSettings(
+                double_scan_window=settings.double_scan_seconds, mode=Mode(mode)
+            ),
             clock=self.clock,
             barcodes=BarcodeChain(self.central.profile.barcodes.rules),
         )

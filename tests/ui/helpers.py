@@ -16,7 +16,7 @@ async def settle(pilot: Pilot, app: KioskApp, rounds: int = 40) -> None:
     """Wait until the session has handled every queued event and the screen caught up."""
     for _ in range(rounds):
         await pilot.pause(0.02)
-        if app.settled and (app._shown is app.session.state or app._technician):
+        if app.settled:
             await pilot.pause(0.02)
             if app.settled:
                 return

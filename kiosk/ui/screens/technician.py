@@ -90,7 +90,9 @@ class TechnicianScreen(Screen[None]):
                         button.set_class(self.kiosk.session.mode is mode, "-current")
                         yield button
                 yield Static(t("tech.oos_message"), classes="section")
-                yield Input(self.kiosk.session.service_message, id="tech-oos-text")
+                field = Input(self.kiosk.session.service_message, id="tech-oos-text")
+                field.cursor_blink = False
+                yield field
                 with Horizontal(classes="row"):
                     yield Button(t("tech.out_of_service"), id="tech-oos", variant="error")
                     yield Button(t("tech.back_in_service"), id="tech-in-service")
