@@ -35,7 +35,8 @@ class Sip2CentralConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
 
-    kind: Literal["sip2"] = "sip2"
+    kind: Literal["sip2"]
+    """Always "sip2": tells this section from central's HTTP one."""
     host: str = Field(min_length=1)
     """Host name or address of the ILS's SIP2 server."""
     port: int = Field(6001, ge=1, le=65535)

@@ -55,3 +55,27 @@ def test_bad_values_are_named(key: str, value: object) -> None:
     with pytest.raises(ValidationError) as error:
         Sip2CentralConfig.model_validate(data)
     assert key in str(error.value)
+
+
+def test_central_section_can_be_either_kind() -> None:
+    """How ``[central]`` takes either form (the change kiosk/config needs: see the report)."""
+    from typing import Annotated, Any
+
+    from pydantic import Discriminator, Tag, TypeAdapter
+
+    from kiosk.config.central import CentralConfig
+
+    def kind(value: Any) -> str:
+        return value.get("kind", "http") if isinstance(value, dict) else value.kind
+
+    section = TypeAdapter(
+        Annotated[
+            Annotated[CentralConfig, Tag("http")] | Annotated[Sip2CentralConfig, Tag("sip2")],
+            Discriminator(kind),
+        ]
+    )
+    http = section.validate_python({"url": "http://127.0.0.1:8700", "secret": "x"})
+    sip2 = section.validate_python(tomllib.loads(EXAMPLE))
+    assert isinstance(http, CentralConfig) and isinstance(sip2, Sip2CentralConfig)
+    with pytest.raises(ValidationError, match="host"):
+        section.validate_python({"kind": "sip2", "user": "u", "password": "p"})
