@@ -23,13 +23,17 @@ from pysip2 import (
     CHECKOUT,
     FEE_PAID,
     HOLD,
+    ITEM_INFORMATION,
     LOGIN,
+    PATRON_INFORMATION,
     RENEW,
     CheckinResponse,
     CheckoutResponse,
     FeePaidResponse,
     HoldResponse,
+    ItemInformationResponse,
     LoginResponse,
+    PatronInformationResponse,
     RenewResponse,
 )
 
@@ -123,6 +127,44 @@ def _app(ils: Ils) -> pysip2.SIP2Server:
             institution_id="HFL",
             patron_identifier=req.patron_identifier,
             transaction_id=req.transaction_id,
+        )
+
+    @app.route(PATRON_INFORMATION)
+    def patron_information(req, ctx) -> PatronInformationResponse:
+        known = req.patron_identifier == "3401010000002"
+        pin_ok = req.patron_password in (None, "246813")
+        loans = tuple(item for item, card in ils.loans.items() if card == req.patron_identifier)
+        return PatronInformationResponse(
+            patron_status="  " + " " * 8 + "Y" + " " * 3 if known else "YYYY" + " " * 10,
+            language="019",
+            transaction_date=ctx.now_18(),
+            hold_items_count="0000",
+            overdue_items_count="0000",
+            charged_items_count=f"{len(loans):04d}",
+            fine_items_count="0000",
+            recall_items_count="0000",
+            unavailable_holds_count="0000",
+            institution_id="HFL",
+            patron_identifier=req.patron_identifier,
+            personal_name="Li Lei" if known else "",
+            valid_patron="Y" if known else "N",
+            valid_patron_password="Y" if pin_ok else "N",
+            currency_type="CNY",
+            fee_amount="1.50",
+            charged_items=loans if req.summary[2] == "Y" else (),
+        )
+
+    @app.route(ITEM_INFORMATION)
+    def item_information(req, ctx) -> ItemInformationResponse:
+        known = req.item_identifier.startswith("3123")
+        return ItemInformationResponse(
+            circulation_status="04" if req.item_identifier in ils.loans else "03",
+            security_marker="00",
+            fee_type="01",
+            transaction_date=ctx.now_18(),
+            item_identifier=req.item_identifier,
+            title_identifier="Red Chamber" if known else "",
+            due_date="2026-12-21" if req.item_identifier in ils.loans else None,
         )
 
     @app.route(HOLD)
@@ -283,3 +325,37 @@ def test_kinds_sip2_cannot_carry_are_refused_not_lost(ils: Ils, tmp_path: Path) 
         target.close()
     assert pin.outcome is TxOutcome.REFUSED
     assert pin.reasons[0]["code"] == "not_supported_by_sip2"
+
+
+def test_lookups_against_pysip2(ils: Ils, tmp_path: Path) -> None:
+    """Our session lookups (63, 17) against the pysip2 ILS: login, account, item check."""
+    from kiosk.backend import LoginStatus
+    from kiosk.sip2.link import Sip2Link
+    from kiosk.sip2.lookups import Sip2Lookups
+
+    ils.loans["31234000012345"] = "3401010000002"
+    link = Sip2Link(_target(ils, tmp_path).settings)
+    lookups = Sip2Lookups(link)
+    try:
+        ok = lookups.login("3401010000002", "246813")
+        wrong = lookups.login("3401010000002", "000000")
+        unknown = lookups.login("3401019999999", None)
+        account = lookups.account("3401010000002")
+        known_item = lookups.item_exists("31234000012345")
+        not_item = lookups.item_exists("9999")
+    finally:
+        link.close()
+    assert ok.status is LoginStatus.OK and ok.patron is not None
+    assert ok.patron.name == "Li Lei" and ok.patron.language == "zh"
+    assert [n.code for n in ok.notices] == ["fees_owed"]
+    assert wrong.status is LoginStatus.WRONG_PIN
+    assert unknown.status is LoginStatus.UNKNOWN_CARD
+    assert account is not None and account.currency == "CNY"
+    assert str(account.balance) == "1.50"
+    (loan,) = account.loans
+    assert (loan.item, loan.title, loan.due.isoformat()) == (
+        "31234000012345",
+        "Red Chamber",
+        "2026-12-21",
+    )
+    assert known_item is True and not_item is False
