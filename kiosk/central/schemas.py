@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _Body(BaseModel):
@@ -23,9 +23,9 @@ class ErrorBody(BaseModel):
 
 
 class TxIn(_Body):
-    uuid: str = Field(min_length=1, max_length=64)
-    machine_id: str = Field(min_length=1, max_length=64)
-    seq: int = Field(ge=0, le=2**62)
+    uuid: str = Field(min_length=1, max_length=64, pattern=r"^[!-~]+$")
+    machine_id: str = Field(min_length=1, max_length=64, pattern=r"^[!-~]+$")
+    seq: int = Field(ge=0, le=2**31 - 1)
     kind: Literal[
         "checkout",
         "checkin",
@@ -39,6 +39,15 @@ class TxIn(_Body):
     occurred_at: datetime
     mode: Literal["online", "offline"] = "online"
     payload: dict[str, Any] = {}
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _plausible_time(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a time-zone offset")
+        if not 2000 <= value.year <= 2200:
+            raise ValueError("not a plausible time for a transaction")
+        return value
 
 
 class TxBatchIn(_Body):

@@ -180,3 +180,34 @@ def test_schemathesis_finds_no_server_error(load, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "9 total" in result.stdout or "passed" in result.stdout, result.stdout[-2000:]
     assert " 0 passed" not in result.stdout
+
+
+def test_hostile_input_is_refused_not_a_server_error(api) -> None:
+    nasty = ["\x00abc", "x" * 500, "🙂" * 70, "\n", ""]
+    batch = []
+    for n, value in enumerate(nasty):
+        for kind, payload in (
+            ("checkout", {"patron": value, "item": value}),
+            ("checkin", {"item": value, "branch": value}),
+            ("place_hold", {"patron": WANG, "item": "31234000012345", "pickup_branch": value}),
+            ("pay_fee", {"patron": LI, "amount": "1e30"}),
+            ("deposit_credit", {"patron": LI, "amount": [1, 2]}),
+            ("cancel_hold", {"patron": WANG, "hold_id": 10**30}),
+        ):
+            batch.append(tx(kind, NOW, mode="offline" if n % 2 else "online", **payload).to_wire())
+    reply = api.post("/v1/transactions", json={"transactions": batch})
+    assert reply.status_code == 200, reply.text
+    assert {o["outcome"] for o in reply.json()["outcomes"]} <= {"refused", "exception", "applied"}
+    for bad_tx in (
+        {**batch[0], "uuid": "a\x00b"},
+        {**batch[0], "occurred_at": "0001-01-01T00:00:00-05:00"},
+        {**batch[0], "seq": 2**40},
+    ):
+        answer = api.post("/v1/transactions", json={"transactions": [bad_tx]})
+        assert answer.status_code == 422, answer.text
+    for card in ("\x00", "x" * 300):
+        assert (
+            api.post("/v1/patrons/login", json={"card": card[:64], "pin": "1"}).status_code == 404
+        )
+    assert api.get("/v1/items/%00").status_code == 404
+    assert api.get("/v1/patrons/%00/account", headers={"X-Patron-Session": "x"}).status_code == 401

@@ -31,7 +31,7 @@ from kiosk.central.schemas import (
 )
 from kiosk.central.security import PinHasher, mask_card, new_secret, same_hash, token_hash
 from kiosk.central.services import mapping
-from kiosk.central.services.results import TxResult, jsonable, reason_wire
+from kiosk.central.services.results import TxResult, jsonable, reason_wire, safe_key
 from kiosk.central.services.transactions import TransactionApplier
 from kiosk.central.settings import CentralSettings
 from kiosk.clock import Clock, local_date
@@ -182,6 +182,8 @@ class CirculationService:
 
     # patrons -------------------------------------------------------------------------
     def _patron_row(self, s: Session, card: str, *, lock: bool = False) -> m.Patron:
+        if safe_key(card) is None:
+            raise CentralError("unknown_card", "no patron with that card")
         query = select(m.Patron).where(m.Patron.barcode == card)
         if lock:
             query = query.with_for_update()
@@ -272,7 +274,7 @@ class CirculationService:
         )
 
     def check_session(self, card: str, session: str | None) -> None:
-        if not session:
+        if not session or safe_key(card) is None or len(session) > 200:
             raise CentralError("session_invalid", "log in first")
         with self.sessions() as s:
             row = s.get(m.PatronSession, token_hash(session))
@@ -377,6 +379,8 @@ class CirculationService:
 
     # items ---------------------------------------------------------------------------
     def _item_row(self, s: Session, barcode: str) -> m.Item:
+        if safe_key(barcode) is None:
+            raise CentralError("unknown_item", "no item with that barcode")
         row = s.scalar(select(m.Item).where(m.Item.barcode == barcode))
         if row is None:
             raise CentralError("unknown_item", "no item with that barcode")
@@ -496,7 +500,7 @@ class CirculationService:
         return secret
 
     def authenticate_machine(self, name: str | None, secret: str | None) -> str:
-        if not name or not secret:
+        if safe_key(name) is None or not secret:
             raise CentralError("unauthorized", "machine credential missing")
         with self.sessions() as s:
             stored = s.scalar(select(m.Machine.secret_hash).where(m.Machine.name == name))

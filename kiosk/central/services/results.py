@@ -11,6 +11,22 @@ from typing import Any
 from kiosk.domain import TxOutcome
 from kiosk.policy import Reason
 
+KEY_MAX = 64
+
+
+def safe_key(value: Any) -> str | None:
+    """A barcode, card or branch from the wire, or None when it cannot be one.
+
+    Hostile input (control characters, NUL, overlong text, non-strings) never reaches a
+    query: it simply matches nothing.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value).strip()
+    if not text or len(text) > KEY_MAX or not text.isprintable():
+        return None
+    return text
+
 
 def reason(code: str, **params: Any) -> Reason:
     """A reason central adds itself (unknown card, item already on loan …)."""

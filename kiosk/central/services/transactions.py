@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from kiosk.central import models as m
 from kiosk.central.security import PinHasher
 from kiosk.central.services import mapping
-from kiosk.central.services.results import merge_reasons, reason
+from kiosk.central.services.results import merge_reasons, reason, safe_key
 from kiosk.clock import local_date
 from kiosk.domain import ZERO, Transaction, TxKind, TxMode, TxOutcome, to_money
 from kiosk.policy import (
@@ -54,10 +55,19 @@ def _refuse_or_record(tx: Transaction, key: str, reasons: tuple[Reason, ...], **
 
 
 def _text(payload: dict[str, Any], key: str) -> str | None:
-    value = payload.get(key)
-    if value is None:
+    return safe_key(payload.get(key))
+
+
+MAX_AMOUNT = Decimal("1000000")
+
+
+def _amount(payload: dict[str, Any]) -> Decimal | None:
+    """A money amount from the wire, or None when it is not one we can store."""
+    try:
+        amount = to_money(payload.get("amount"))
+    except (ValueError, ArithmeticError):
         return None
-    return str(value).strip() or None
+    return amount if abs(amount) < MAX_AMOUNT else None
 
 
 def _payload_date(payload: dict[str, Any], key: str, default: date | None) -> date | None:
@@ -85,7 +95,11 @@ class TransactionApplier:
             return None
         return s.scalar(select(m.Item).where(m.Item.barcode == barcode).with_for_update())
 
-    def _today(self, when: datetime):
+    @staticmethod
+    def _branches(s: Session) -> list[str]:
+        return list(s.scalar(select(m.Library.branches)) or [])
+
+    def _today(self, when: datetime) -> date:
         return local_date(when, self.profile.timezone)
 
     def apply(self, s: Session, tx: Transaction) -> Applied:
@@ -204,6 +218,8 @@ class TransactionApplier:
     def checkin(self, s: Session, tx: Transaction) -> Applied:
         barcode = _text(tx.payload, "item")
         branch = _text(tx.payload, "branch")
+        if branch is not None and branch not in self._branches(s):
+            branch = None  # a machine configured with a branch this library does not have
         item = self._item(s, barcode)
         if item is None:
             return _refuse_or_record(
@@ -369,6 +385,10 @@ class TransactionApplier:
             )
         if not pickup:
             pickup = patron.home_branch or item.owning_branch
+        if pickup not in self._branches(s):
+            return _refuse_or_record(
+                tx, "hold.refused", (reason("unknown_branch", branch=pickup),), patron=card
+            )
         account = mapping.account_of(s, patron)
         decision = check_place_hold(
             self.profile, account, item.format, tx.occurred_at, pickup_branch=pickup
@@ -429,6 +449,8 @@ class TransactionApplier:
             hold_id = int(tx.payload.get("hold_id"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             hold_id = None
+        if hold_id is not None and not 0 < hold_id < 2**31:
+            hold_id = None
         hold = s.get(m.Hold, hold_id, with_for_update=True) if hold_id is not None else None
         if patron is None or hold is None or hold.patron_id != patron.id:
             why = reason("unknown_card") if patron is None else reason("unknown_hold")
@@ -460,9 +482,8 @@ class TransactionApplier:
     def pay_fee(self, s: Session, tx: Transaction) -> Applied:
         card = _text(tx.payload, "patron")
         patron = self._patron(s, card)
-        try:
-            amount = to_money(tx.payload.get("amount"))
-        except ValueError:
+        amount = _amount(tx.payload)
+        if amount is None:
             return _refuse_or_record(tx, "fee.refused", (reason("bad_amount"),), patron=card)
         if patron is None:
             return _refuse_or_record(tx, "fee.refused", (reason("unknown_card"),), patron=card)
@@ -499,9 +520,8 @@ class TransactionApplier:
     def deposit_credit(self, s: Session, tx: Transaction) -> Applied:
         card = _text(tx.payload, "patron")
         patron = self._patron(s, card)
-        try:
-            amount = to_money(tx.payload.get("amount"))
-        except ValueError:
+        amount = _amount(tx.payload)
+        if amount is None:
             return _refuse_or_record(tx, "credit.refused", (reason("bad_amount"),), patron=card)
         if patron is None:
             return _refuse_or_record(tx, "credit.refused", (reason("unknown_card"),), patron=card)
