@@ -142,7 +142,10 @@ def _start_sip2(central: object, address: str) -> None:
     help="Folder for the .eml files of notices (default var/mail or KIOSK_CENTRAL__MAIL_DIR).",
 )
 def tick(db: str, now: str | None, policy: str | None, mail_dir: Path | None) -> None:
-    """Run the daily jobs for the day of --now (idempotent for a given date)."""
+    """Run the daily jobs for the day of --now (idempotent for a given date).
+
+    Days missed since the last run (up to 62) are run first, in order.
+    """
     from kiosk.central import open_central
     from kiosk.central.notices import EmlFolderMailer, send_pending
 
@@ -151,9 +154,9 @@ def tick(db: str, now: str | None, policy: str | None, mail_dir: Path | None) ->
         profile = central.profile
         instant = parse_instant(now, profile.zone) if now else central.clock.now()
         day = local_date(instant, profile.zone)
-        report = central.jobs().run(day, profile.library_name)
-        for line in report.lines():
-            click.echo(line)
+        for report in central.jobs().catch_up(day, profile.library_name):
+            for line in report.lines():
+                click.echo(line)
         folder = mail_dir or central.settings.mail_dir
         sent = send_pending(
             central.sessions, EmlFolderMailer(folder), central.settings.mail_from, instant

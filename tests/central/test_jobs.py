@@ -136,3 +136,15 @@ def test_hamburg_hold_ready_notice_and_two_week_expiry(load) -> None:
     assert (greta, tschick, None, "expired", "2026-11-24") in holds
     assert svc.item_status(tschick).status == "available"
     assert jonas not in {n[2] for n in notices if n[1] == "hold_ready"}
+
+
+def test_missed_days_are_caught_up_in_order(load) -> None:
+    central = load(SANJOSE)
+    jobs = central.jobs()
+    jobs.run(START, central.profile.library_name)
+    reports = jobs.catch_up(START + timedelta(days=5), central.profile.library_name)
+    assert [r.day for r in reports] == [START + timedelta(days=n) for n in range(1, 6)]
+    # Minh's hotspot is billed on 11-27 even though no tick ran that day by itself.
+    assert ("2026-11-27", "billed", MINH) in {(d, k, w) for d, k, w, _l, _s in _notices(central)}
+    again = jobs.catch_up(START + timedelta(days=5), central.profile.library_name)
+    assert [r.done for r in again] == [{}]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.central import models as m
@@ -61,6 +61,27 @@ class DailyJobs:
     def _start_of(self, day: date) -> datetime:
         """Jobs for ``day`` act just after local midnight."""
         return datetime.combine(day, time(0, 5), tzinfo=self.profile.zone)
+
+    def catch_up(self, day: date, library_name: str, *, max_days: int = 62) -> list[TickReport]:
+        """Run every day missed since the last tick (at most ``max_days`` back), then ``day``.
+
+        A library whose cron skipped days still renews, notifies and bills as if it had not.
+        """
+        with self.sessions() as s:
+            last = s.scalar(
+                select(func.max(m.JobRun.run_date)).where(
+                    m.JobRun.job == JOBS[-1], m.JobRun.run_date < day
+                )
+            )
+        first = day
+        if last is not None and (day - last).days <= max_days:
+            first = last + timedelta(days=1)
+        reports = []
+        current = first
+        while current <= day:
+            reports.append(self.run(current, library_name))
+            current += timedelta(days=1)
+        return reports
 
     def run(self, day: date, library_name: str) -> TickReport:
         report = TickReport(day=day, done={}, skipped=[])
