@@ -345,3 +345,16 @@ def test_two_machines_racing_for_one_copy_get_one_loan(load) -> None:
     loser = next(r for r in results.values() if r.outcome is TxOutcome.REFUSED)
     assert loser.reasons[0].code == "item_on_loan"
     assert len([loan for loan in state(central)["loans"] if loan[1] == HONGLOU]) == 1
+
+
+def test_checkin_of_a_copy_on_the_hold_shelf_keeps_it_for_its_patron(load) -> None:
+    central = load(SANJOSE)
+    svc = central.service
+    first = svc.apply(tx("checkin", NOW, item="31197000000015", branch="king"))
+    again = svc.apply(
+        tx("checkin", NOW + timedelta(minutes=5), item="31197000000015", branch="king")
+    )
+    assert first.result["destination"] == again.result["destination"] == "hold_shelf"
+    assert again.result["hold_id"] == first.result["hold_id"]
+    ready = [h for h in state(central)["holds"] if h[3] == "ready"]
+    assert len(ready) == 1

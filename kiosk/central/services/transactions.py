@@ -233,9 +233,29 @@ class TransactionApplier:
         today = self._today(when)
         loan = s.scalar(select(m.Loan).where(m.Loan.item_id == item.id).with_for_update())
         borrower = s.get(m.Patron, loan.patron_id, with_for_update=True) if loan else None
-        hold_pairs = [
-            (hold, holder) for hold, holder in mapping.holds_on(s, item) if hold.status == "waiting"
+        all_holds = mapping.holds_on(s, item)
+        shelved = [
+            (h, p) for h, p in all_holds if h.status == "ready" and h.ready_item_id == item.id
         ]
+        if loan is None and shelved:
+            # Scanned again while set aside on the hold shelf: it stays there for its patron.
+            hold, holder = shelved[0]
+            return Applied(
+                TxOutcome.APPLIED,
+                "checkin.ok",
+                (),
+                {
+                    "title": item.title,
+                    "fine": ZERO,
+                    "destination": "hold_shelf",
+                    "hold_patron_alias": mapping.patron_of(holder).alias,
+                    "pickup_branch": hold.pickup_branch,
+                    "hold_id": hold.id,
+                    "notices": [],
+                },
+                item=barcode,
+            )
+        hold_pairs = [(hold, holder) for hold, holder in all_holds if hold.status == "waiting"]
         decision = check_checkin(
             self.profile,
             mapping.item_of(item),
