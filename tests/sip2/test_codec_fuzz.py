@@ -93,3 +93,26 @@ def test_valid_messages_round_trip(message: Message, codec: Codec) -> None:
     )
     assert (again.checksum is not None) == (message.sequence is not None)
     assert codec.encode(again) == frame
+
+
+def test_atheris_short_session(tmp_path) -> None:
+    """A short coverage-guided run (the long ones are run by hand)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    seeds = tmp_path / "corpus"
+    seeds.mkdir()
+    for n, frame in enumerate(SEEDS):
+        (seeds / f"seed{n}").write_bytes(b"\x00" + frame)
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.sip2.fuzz_codec", "-atheris_runs=100000", str(seeds)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Done 100000 in" in result.stderr
