@@ -17,6 +17,7 @@ from kiosk.config.central import CentralConfig
 from kiosk.config.devices import DeviceConfig, DeviceName
 from kiosk.config.outbox import OutboxConfig
 from kiosk.config.returns import ReturnsConfig
+from kiosk.config.ui import UiSettings
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -52,6 +53,8 @@ class MachineConfig(BaseSettings):
     """Central's URL and this machine's secret ([central]); none: no central configured."""
     returns: ReturnsConfig = Field(default_factory=ReturnsConfig)
     """The return machine ([returns]): sort bins, read retries, jam and door recovery."""
+    ui: UiSettings = Field(default_factory=UiSettings)
+    """The patron screen ([ui]): language, inactivity timeout, technician PIN hash."""
 
     @field_validator("machine_id", "library")
     @classmethod
