@@ -149,6 +149,39 @@ async def run(connections: int, seconds: float, host: str, port: int, secrets: l
     }
 
 
+async def status_loop(
+    host: str, port: int, secret: str, index: int, seconds: float, latencies: list[float]
+) -> int:
+    """SC status (99/98) round trips: the protocol and the ACS without the database."""
+    done = 0
+    async with Sip2Client(host, port, settings=ClientSettings(timeout=60)) as client:
+        assert await client.login(f"sc-{index}", secret)
+        stop_at = time.perf_counter() + seconds
+        while time.perf_counter() < stop_at:
+            began = time.perf_counter()
+            await client.sc_status()
+            latencies.append(time.perf_counter() - began)
+            done += 1
+    return done
+
+
+async def run_status(
+    connections: int, seconds: float, host: str, port: int, secrets: list[str]
+) -> dict:
+    latencies: list[float] = []
+    began = time.perf_counter()
+    counts = await asyncio.gather(
+        *(status_loop(host, port, secrets[i], i, seconds, latencies) for i in range(connections))
+    )
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "connections": connections,
+        "per_s": sum(counts) / elapsed,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -180,6 +213,10 @@ def main() -> None:
                 asyncio.run(run(n, args.seconds, running.host, running.port, secrets))
                 for n in levels
             ]
+            status = [
+                asyncio.run(run_status(n, args.seconds, running.host, running.port, secrets))
+                for n in levels
+            ]
         finally:
             running.stop()
             central.dispose()
@@ -204,6 +241,9 @@ def main() -> None:
             f"{r['connections']:>11}  {r['pairs_per_s']:>18.1f}  {r['p50_ms']:>6.1f}  "
             f"{r['p99_ms']:>6.1f}  {r['requests']:>8}"
         )
+    print("SC status (99) round trips, no database: connections  per s  p99 ms")
+    for r in status:
+        print(f"{r['connections']:>49}  {r['per_s']:>5.0f}  {r['p99_ms']:>6.1f}")
 
 
 if __name__ == "__main__":
