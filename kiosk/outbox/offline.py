@@ -53,19 +53,17 @@ class OfflineCache:
                 )
 
     def get(self, name: str) -> tuple[dict[str, Any], float] | None:
-        with self.outbox.engine.connect() as conn:
+        with self.outbox.reading() as conn:
             row = conn.execute(
                 select(cache.c.body, cache.c.fetched_at).where(cache.c.name == name)
             ).first()
-            conn.rollback()
         return (json.loads(row[0]), float(row[1])) if row else None
 
     def ages(self, now: float | None = None) -> dict[str, float | None]:
         """Seconds since each body was fetched (None: never)."""
         now = time.time() if now is None else now
-        with self.outbox.engine.connect() as conn:
+        with self.outbox.reading() as conn:
             fetched = dict(conn.execute(select(cache.c.name, cache.c.fetched_at)).all())
-            conn.rollback()
         return {name: (now - fetched[name]) if name in fetched else None for name in CACHED}
 
     def profile(self) -> Profile | None:

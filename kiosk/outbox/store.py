@@ -18,7 +18,8 @@ import sqlite3
 import threading
 import time
 import uuid as uuid_module
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -282,7 +283,10 @@ class Outbox:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front (no deadlock-prone upgrade); readers
+            # take none and see the last committed state (WAL).
+            reading = conn.get_execution_options().get("outbox_read", False)
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
 
@@ -382,10 +386,19 @@ class Outbox:
 
     # -- reading -------------------------------------------------------------------------
 
-    def get(self, seq: int) -> QueuedRow | None:
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A read transaction that takes no write lock (a deferred BEGIN)."""
         with self.engine.connect() as conn:
+            conn.execution_options(outbox_read=True)
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+
+    def get(self, seq: int) -> QueuedRow | None:
+        with self.reading() as conn:
             row = conn.execute(select(outbox).where(outbox.c.seq == seq)).mappings().first()
-            conn.rollback()
         return QueuedRow.from_mapping(row) if row else None
 
     def rows(
@@ -396,23 +409,20 @@ class Outbox:
             query = query.where(outbox.c.state.in_([RowState(s).value for s in states]))
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             found = conn.execute(query).mappings().all()
-            conn.rollback()
         return [QueuedRow.from_mapping(r) for r in found]
 
     def depth(self) -> int:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             value = conn.execute(
                 select(func.count()).where(outbox.c.state.in_(PENDING_STATES))
             ).scalar_one()
-            conn.rollback()
         return int(value)
 
     def get_meta(self, key: str) -> str | None:
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             value = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
-            conn.rollback()
         return value
 
     def set_meta(self, values: dict[str, str | None]) -> None:
@@ -427,7 +437,7 @@ class Outbox:
 
     def status(self) -> QueueStatus:
         now = time.time()
-        with self.engine.connect() as conn:
+        with self.reading() as conn:
             counts = {s.value: 0 for s in RowState}
             for state, count in conn.execute(
                 select(outbox.c.state, func.count()).group_by(outbox.c.state)
@@ -438,7 +448,6 @@ class Outbox:
             ).scalar()
             values = dict(conn.execute(select(meta.c.key, meta.c.value)).all())
             owner, until = conn.execute(select(lease.c.owner, lease.c.until)).one()
-            conn.rollback()
 
         def as_float(key: str) -> float | None:
             return float(values[key]) if values.get(key) else None

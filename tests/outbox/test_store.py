@@ -330,3 +330,23 @@ def test_unwritable_location_is_one_clear_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(QueueError, match=r"cannot open the queue file|could not be written"):
         Outbox(blocker / "queue.db", "kiosk-1")
+
+
+def test_readers_never_wait_for_a_writer_and_a_stuck_writer_is_one_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "queue.db"
+    with Outbox(path, "kiosk-1", min_free_bytes=0, busy_timeout_s=0.3) as box:
+        tx = box.enqueue("checkin", {"item": "1"})
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            assert box.get(tx.seq).state is RowState.QUEUED
+            assert box.status().depth == 1 and len(box.rows()) == 1
+            with pytest.raises(QueueError) as caught:
+                box.enqueue("checkin", {"item": "2"})
+            assert caught.value.message_key == "queue.busy"
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert box.enqueue("checkin", {"item": "2"}).seq == tx.seq + 1
