@@ -28,6 +28,8 @@ from kiosk.returns.ports import HoldSlip
 from kiosk.returns.runner import ReturnMachine
 
 DEMO_NOW = "2026-11-23T10:00:00"
+DEMO_BRANCH = {"hefei": "main", "hamburg": "zentrale", "sanjose": "king"}
+"""Where the demo's return machine stands (the main library of each demo network)."""
 DEMO_BINS = (
     BinConfig(number=1, role=BinRole.RESHELVE, label="Reshelve"),
     BinConfig(number=2, role=BinRole.HOLD_SHELF, label="Hold shelf"),
@@ -200,6 +202,7 @@ def build_return_demo(
         data_dir=data_dir,
         printer=slips,
         clock=clock,
+        branch=DEMO_BRANCH.get(library),
     )
     machine.start()
     demo = SimulatedReturns(sim, scanner, _demo_items(fixture_path(library)))

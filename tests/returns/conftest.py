@@ -101,6 +101,7 @@ class Rig:
     outbox: Outbox
     machine: ReturnMachine | None = None
     snapshot: dict[str, object] = field(default_factory=lambda: SNAPSHOT)
+    ack_timeout: float = 0.3
     trace: deque[str] = field(default_factory=lambda: deque(maxlen=60))
     """The last events the controller handled (shown when a soak fails)."""
     changed: threading.Condition = field(default_factory=threading.Condition)
@@ -115,7 +116,7 @@ class Rig:
             snapshot=lambda: self.snapshot,
             data_dir=self.tmp,
             clock=clock(),
-            ack_timeout=0.3,
+            ack_timeout=self.ack_timeout,
             tick=0.002,
         )
         machine.controller.listeners.append(self._on_step)

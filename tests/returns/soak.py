@@ -8,6 +8,7 @@ end every accepted item must be in exactly one bin with exactly one check-in.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections import Counter
@@ -28,6 +29,19 @@ FAULTS: dict[str, float] = {
     "restart": 0.005,
     "power_loss": 0.003,
 }
+
+
+def _faults_from_env() -> None:
+    """``KIOSK_SOAK_FAULTS="jam=0.1,estop=0.02"`` replaces the fault mix (for diagnosis)."""
+    spec = os.environ.get("KIOSK_SOAK_FAULTS")
+    if spec:
+        FAULTS.clear()
+        for part in spec.split(","):
+            name, _, p = part.partition("=")
+            FAULTS[name.strip()] = float(p)
+
+
+_faults_from_env()
 
 
 def barcode(n: int) -> str:
@@ -66,6 +80,7 @@ class Soak:
         self.rng = random.Random(seed)
         self.fast_cycle = rig.sim.cycle_time
         self.slow_cycle = slow_cycle
+        self.jam_cycle = 0.1
         self.result = SoakResult(0, 0.0)
 
     def _pick_fault(self) -> str | None:
@@ -173,9 +188,9 @@ class Soak:
                 rig.scanner.scan("#~?")
                 rig.scanner.scan(code)
             case "jam":
-                # at the soak's speed a brief reversal would carry the item out of the
-                # intake: jams run at the slower (still 30x faster than real) speed
-                sim.set_cycle_time(self.slow_cycle)
+                # at the soak's speed a brief reversal would carry the item back out of the
+                # intake: jams run slower (still 15-30x faster than a real sorter)
+                sim.set_cycle_time(self.jam_cycle)
                 sim.jam()
                 rig.return_item(code)
             case "bin_full":

@@ -38,6 +38,7 @@ def test_soak_random_faults(make_rig: Callable[..., Rig]) -> None:
             door_timeout=0.3,
         )
         rig.snapshot = snapshot
+        rig.ack_timeout = 0.1  # a lost reply is resent soon, so a reversal cannot run on
         rig.start()
         rigs.append(rig)
     results: list[SoakResult | BaseException] = [RuntimeError("not run")] * MACHINES

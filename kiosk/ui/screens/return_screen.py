@@ -81,6 +81,8 @@ class ReturnScreen(Screen[None]):
     ReturnScreen #status.warning { background: $warning 30%; }
     ReturnScreen #returned { height: auto; padding: 0 2; }
     ReturnScreen #receipt { height: auto; padding: 1 2; }
+    ReturnScreen #receipt-question { width: auto; padding: 1 1; }
+    ReturnScreen #demo Horizontal { height: auto; }
     ReturnScreen #receipt Button, ReturnScreen #demo Button { min-width: 20; height: 3;
                                                               margin: 0 1; }
     ReturnScreen #staff { height: auto; border-top: solid $accent; padding: 0 2; }

@@ -1,0 +1,119 @@
+"""The return screen under App.run_test(), on the return demo: simulated I/O board and
+scanner on ptys, the real drivers, outbox and forwarder, and an embedded central store
+loaded with Hefei's demo data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.config.returns import ReturnsConfig
+from kiosk.i18n import Translator
+from kiosk.returns.controller import State
+from kiosk.returns.demo import DEMO_BINS, ReturnDemoMachine, build_return_demo
+from kiosk.ui.screens.return_screen import ReturnApp, ReturnReceipt, ReturnScreen
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[ReturnDemoMachine]:
+    config = ReturnsConfig(
+        bins=DEMO_BINS,
+        journal=str(tmp_path / "returns.db"),
+        read_timeout=0.5,
+        door_timeout=1.0,
+        transport_timeout=2.0,
+        jam_timeout=0.5,
+        reverse_seconds=0.02,
+    )
+    machine = build_return_demo("hefei", data_dir=tmp_path, cycle_time=0.1, config=config)
+    yield machine
+    machine.close()
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_online_return_of_a_held_item_goes_to_the_hold_shelf(demo: ReturnDemoMachine) -> None:
+    controller = demo.machine.controller
+    _wait(lambda: controller.state is State.IDLE)
+    demo.demo.sim.present_item()
+    demo.demo.scanner.scan("31234000000011")  # waiting hold at "main"
+    _wait(lambda: controller.state is State.IDLE and controller.last_returned is not None)
+    returned = controller.last_returned
+    assert returned is not None and returned.role == "hold_shelf" and returned.bin == 2
+    assert not returned.offline
+    [slip] = demo.slips.slips
+    patron_names = {"张", "李", "王"}  # the slip shows an alias such as "ZS-1234", never a name
+    assert "-" in slip.patron_alias and not patron_names & set(slip.patron_alias)
+    assert demo.demo.sim.bin_counts[2] == 1
+    [row] = [r for r in demo.outbox.rows() if r.kind == "checkin"]
+    assert row.uuid == controller.journal.cycles()[0].tx_uuid
+
+
+async def test_the_screen_shows_the_return_and_offers_a_receipt(
+    demo: ReturnDemoMachine,
+) -> None:
+    printed: list[ReturnReceipt] = []
+
+    def print_receipt(receipt: ReturnReceipt) -> bool:
+        printed.append(receipt)
+        return True
+
+    translator = Translator("de", currency="CNY")
+    app = ReturnApp(
+        lambda: ReturnScreen(demo.machine, translator, print_receipt=print_receipt, demo=demo.demo)
+    )
+    async with app.run_test(size=(110, 48)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReturnScreen)
+        await pilot.pause(0.3)
+        assert "Medium nach dem anderen" in str(screen.query_one("#status").render())
+        await pilot.click("#demo-insert")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if screen.query_one("#receipt").display:
+                break
+        returned = str(screen.query_one("#returned").render())
+        assert "Zurückgegeben: 红楼梦" in returned
+        assert screen.query_one("#receipt").display
+        await pilot.click("#receipt-print")
+        await pilot.pause(0.1)
+        assert len(printed) == 1 and printed[0].items[0].item == "31234000000001"
+        assert "Quittung wird gedruckt" in str(screen.query_one("#returned").render())
+        # staff: the bin counter, then "bin emptied"
+        assert ": 1" in str(screen.query_one("#bin-1").render())
+        await pilot.click("#empty-1")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if ": 0" in str(screen.query_one("#bin-1").render()):
+                break
+        assert ": 0" in str(screen.query_one("#bin-1").render())
+        assert demo.machine.controller.counters()[1] == 0
+
+
+async def test_unreadable_item_asks_to_try_again_in_chinese(demo: ReturnDemoMachine) -> None:
+    app = ReturnApp(lambda: ReturnScreen(demo.machine, Translator("zh_CN"), demo=demo.demo))
+    async with app.run_test(size=(110, 48)) as pilot:
+        screen = app.screen
+        await pilot.pause(0.3)
+        await pilot.click("#demo-unreadable")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if demo.machine.controller.state is State.TAKE_BACK:
+                break
+        await pilot.pause(0.1)
+        assert "无法读取条码" in str(screen.query_one("#status").render())
+        assert screen.query_one("#status").has_class("warning")
+        await pilot.click("#demo-take-back")
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if demo.machine.controller.state is State.IDLE:
+                break
+        assert demo.machine.controller.state is State.IDLE
