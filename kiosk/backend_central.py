@@ -42,10 +42,9 @@ ReceiptSink = Callable[[Receipt, ReceiptChannel, str], bool]
 """Delivers a receipt (printer or e-mail); gets the patron's e-mail address for e-mail."""
 
 
-def login_reply_from_error(error: CentralError) -> LoginReply:
-    """Central's login refusals as the session's statuses."""
-    params = error.params
-    match error.code:
+def login_reply_from_error(code: str, params: dict[str, Any]) -> LoginReply:
+    """Central's login refusals (error code and parameters) as the session's statuses."""
+    match code:
         case "pin_required":
             return LoginReply(LoginStatus.PIN_REQUIRED)
         case "wrong_pin":
@@ -59,7 +58,7 @@ def login_reply_from_error(error: CentralError) -> LoginReply:
         case "unknown_card":
             return LoginReply(LoginStatus.UNKNOWN_CARD)
     reasons = tuple(ReasonView.from_wire(r) for r in params.get("reasons") or ())
-    return LoginReply(LoginStatus.REFUSED, reasons=reasons or (ReasonView(error.code),))
+    return LoginReply(LoginStatus.REFUSED, reasons=reasons or (ReasonView(code),))
 
 
 def circ_reply(
@@ -164,7 +163,7 @@ class CentralBackend:
         try:
             out = self.service.login(card, pin, machine=self.machine_id)
         except CentralError as error:
-            return login_reply_from_error(error)
+            return login_reply_from_error(error.code, error.params)
         self._sessions[card] = out.session
         domain_patron = self.service.patron(card)
         email = domain_patron.email

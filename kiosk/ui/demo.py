@@ -8,13 +8,15 @@ bridge -> session -> central -> screen.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import tempfile
 import threading
-from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from drivers.cardreader import TRACK2_PATTERN, CardReader, CardReaderSettings
 from drivers.link import SerialSettings
@@ -23,15 +25,20 @@ from drivers.printer import PrinterSettings, ReceiptPrinter
 from drivers.scanner import BarcodeScanner, ScannerSettings
 from drivers.sim.printer import PrinterSim
 from drivers.sim.scanner import ScannerSim
-from kiosk.backend import Problem, QueueInfo, Receipt, ReceiptChannel
+from kiosk.backend import Problem, Receipt, ReceiptChannel
 from kiosk.backend_central import CentralBackend
+from kiosk.backend_machine import MachineBackend, ServiceReads
 from kiosk.central import Central, open_central
 from kiosk.central.security import PinHasher
 from kiosk.central.services import load_fixture
 from kiosk.clock import Clock, clock_from
+from kiosk.config import MachineConfig
 from kiosk.config.ui import UiSettings, hash_technician_pin
+from kiosk.domain import Transaction
 from kiosk.domain.barcode import BarcodeChain
 from kiosk.errors import ConfigError
+from kiosk.outbox import Delivery, TargetUnavailable
+from kiosk.outbox.wiring import MachineQueue, open_machine_queue
 from kiosk.session import Session, SessionSettings
 from kiosk.ui.app import KioskApp
 from kiosk.ui.bridge import DeviceBridge
@@ -48,35 +55,49 @@ DEMO_NOW = "2026-11-23T10:00:00"
 CARD_PATTERN = r"(?:\][A-Za-z][0-9A-Za-z])?(?P<card>[A-Za-z]?\d{6,19})"
 
 
-@dataclass
-class DemoControl:
-    """Technician mode in the demo: the printer, central's exceptions, the machine's refusals."""
+class DemoTarget:
+    """The forwarder's target when central runs in this process, behind a network switch."""
 
-    machine: DemoMachine
-    refused: deque[Problem] = field(default_factory=lambda: deque(maxlen=100))
+    name = "central (embedded)"
+    SUPPORTS_SNAPSHOT: ClassVar[bool] = True
 
-    def queue_info(self) -> QueueInfo:
-        return QueueInfo()  # the embedded central answers at once: nothing waits
+    def __init__(self, service: Any, reachable: Callable[[], bool]) -> None:
+        self.service = service
+        self.reachable = reachable
 
-    def force_sync(self) -> int:
-        return 0
+    def _check(self) -> None:
+        if not self.reachable():
+            raise TargetUnavailable("network cut (demo)")
 
-    def test_receipt(self) -> bool:
-        return self.machine.print_test_receipt()
+    def send(self, transactions: Sequence[Transaction]) -> list[Delivery]:
+        self._check()
+        results = self.service.apply_batch(list(transactions))
+        return [
+            Delivery.from_wire(json.loads(json.dumps(r.to_wire(), default=str))) for r in results
+        ]
 
-    def problems(self) -> list[Problem]:
-        found = list(self.refused)
-        for exc in self.machine.central.service.exceptions():
-            found.append(
-                Problem(
-                    exc.occurred_at,
-                    exc.kind,
-                    exc.item or "",
-                    tuple(r.code for r in exc.reasons),
-                    "central",
-                )
-            )
-        return sorted(found, key=lambda p: p.at)
+    def fetch_policy(self) -> dict[str, Any]:
+        self._check()
+        return json.loads(json.dumps(self.service.policy_document(), default=str))
+
+    def fetch_snapshot(self) -> dict[str, Any]:
+        self._check()
+        return json.loads(json.dumps(self.service.snapshot(), default=str))
+
+    def heartbeat(self, *, queue_depth: int, oldest_age_s: float, mode: str) -> None:
+        self._check()
+
+    def close(self) -> None:
+        return None
+
+
+def central_exceptions(central: Central) -> list[Problem]:
+    return [
+        Problem(
+            exc.occurred_at, exc.kind, exc.item or "", tuple(r.code for r in exc.reasons), "central"
+        )
+        for exc in central.service.exceptions()
+    ]
 
 
 @dataclass
@@ -85,7 +106,8 @@ class DemoMachine:
     data_dir: Path
     clock: Clock
     central: Central
-    backend: CentralBackend
+    backend: MachineBackend
+    queue: MachineQueue
     session: Session
     cast: DemoCast
     settings: UiSettings
@@ -94,7 +116,7 @@ class DemoMachine:
     card_sim: ScannerSim | None = None
     printer_sim: PrinterSim | None = None
     devices: list[Any] = field(default_factory=list)
-    control: DemoControl | None = None
+    reachable: bool = True
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- receipts ------------------------------------------------------------------------
@@ -142,8 +164,11 @@ class DemoMachine:
         threading.Thread(target=sim.scan, args=(entry.code,), daemon=True).start()
 
     def demo_network(self, online: bool) -> None:
-        """The demo's embedded central cannot be cut; machines with an outbox go offline."""
-        log.info("network toggle requested (online=%s)", online)
+        """The panel's network switch: central becomes unreachable (or reachable again)."""
+        self.reachable = online
+        if self.app is not None and not online:
+            DeviceBridge(self.app).connectivity(False, "network cut (demo)")
+        self.queue.forwarder.wake()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -186,6 +211,10 @@ class DemoMachine:
         for sim in (self.scanner_sim, self.card_sim, self.printer_sim):
             if sim is not None:
                 sim.stop()
+        self.queue.forwarder.stop()
+        if self.reachable:
+            self.queue.forwarder.drain(timeout=2.0)  # hand central what is still queued
+        self.queue.close()
         self.central.dispose()
 
 
@@ -215,33 +244,67 @@ def build_demo(
         technician_pin_hash=hash_technician_pin(DEMO_TECHNICIAN_PIN),
         technician_cards=("TECH0001",),
     )
+    holder: dict[str, DemoMachine] = {}
+
+    def reachable() -> bool:
+        return holder["machine"].reachable if "machine" in holder else True
+
+    def deliver(receipt: Receipt, channel: ReceiptChannel, email: str) -> bool:
+        return holder["machine"].deliver(receipt, channel, email)
+
+    machine_id = f"demo-kiosk-{os.getpid()}"
+    config = MachineConfig(
+        machine_id=machine_id,
+        library=library,
+        outbox={"path": data_dir / "queues" / f"{machine_id}.db", "wait_s": 1.5},
+    )
+    (data_dir / "queues").mkdir(exist_ok=True)
+    target = DemoTarget(central.service, reachable)
+    queue = open_machine_queue(config, clock=clock, profile=profile, target=target)
+    queue.cache.refresh(target)
+    reads = ServiceReads(CentralBackend(central, machine_id=machine_id), reachable)
+    backend = MachineBackend(
+        reads,
+        queue,
+        library_name=profile.library_name,
+        currency=profile.currency,
+        receipts=deliver,
+        test_receipt=lambda: holder["machine"].print_test_receipt(),
+        exceptions=lambda: central_exceptions(central),
+        clock=clock.now,
+    )
+    session = Session(
+        backend,
+        settings=SessionSettings(double_scan_window=settings.double_scan_seconds),
+        barcodes=BarcodeChain(profile.barcodes.rules),
+        clock=clock,
+    )
     machine = DemoMachine(
         library=library,
         data_dir=data_dir,
         clock=clock,
         central=central,
-        backend=None,  # type: ignore[arg-type]  # set below: it needs the machine's sink
-        session=None,  # type: ignore[arg-type]
+        backend=backend,
+        queue=queue,
+        session=session,
         cast=pick_cast(library, today=clock.now().date()),
         settings=settings,
     )
-    machine.backend = CentralBackend(central, machine_id="demo-kiosk", receipts=machine.deliver)
-    machine.session = Session(
-        machine.backend,
-        settings=SessionSettings(double_scan_window=settings.double_scan_seconds),
-        barcodes=BarcodeChain(profile.barcodes.rules),
-        clock=clock,
-    )
-    machine.control = DemoControl(machine)
+    holder["machine"] = machine
     app = KioskApp(
         machine.session,
         settings=settings,
-        control=machine.control,
+        control=backend,
         demo=machine.cast.script(),
         demo_input=machine.demo_input if devices else None,
-        demo_network=None,  # the embedded central stays reachable (see MachineBackend)
+        demo_network=machine.demo_network,
     )
     machine.app = app
+    bridge = DeviceBridge(app)
+    queue.forwarder.on_mode_change(
+        lambda event: bridge.connectivity(event.mode.value == "online", event.reason)
+    )
+    queue.forwarder.start()
     if devices:
-        machine.start_devices(DeviceBridge(app))
+        machine.start_devices(bridge)
     return machine
