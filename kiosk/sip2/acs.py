@@ -499,6 +499,22 @@ class CentralAcs:
             result = self._apply(
                 self._tx(conn, message, TxKind.CHECKOUT, payload, offline=offline, occurred_at=when)
             )
+            renewing = (
+                message.fixed.get("sc_renewal_policy") == "Y"
+                and result.outcome is TxOutcome.REFUSED
+                and "already_on_loan" in {r.code for r in result.reasons}
+            )
+            if renewing:
+                # SC renewal policy Y: checking out an item the patron already has renews it
+                # (the 12 says so with renewal ok = Y).
+                renewal = self._apply(
+                    self._tx(
+                        conn, message, TxKind.RENEW, {"patron": card, "item": barcode}, salt="renew"
+                    )
+                )
+                return self._circulation_response(
+                    "12", message, renewal, None, language, renewal=True
+                )
         return self._circulation_response("12", message, result, refusal, language)
 
     def renew(self, conn: Connection, message: Message) -> Message:
@@ -528,6 +544,8 @@ class CentralAcs:
         result: Any,
         refusal: tuple[str, str | None] | None,
         language: str | None,
+        *,
+        renewal: bool = False,
     ) -> Message:
         card, barcode = message.get("AA") or "", message.get("AB") or ""
         ok = result is not None and result.outcome is not TxOutcome.REFUSED
@@ -550,7 +568,8 @@ class CentralAcs:
             due = data.get("due")
             if isinstance(due, str):
                 due = date.fromisoformat(due[:10])
-            notes = [("renew.ok" if command == "30" else "checkout.ok", {"due": due or ""})]
+            renewed = command == "30" or renewal
+            notes = [("renew.ok" if renewed else "checkout.ok", {"due": due or ""})]
         else:
             notes = list(result.reasons) or [result.message_key]
         fields += self._af(notes, language)
@@ -558,7 +577,7 @@ class CentralAcs:
             command,
             fields,
             ok="1" if ok else "0",
-            renewal_ok=yn(command == "30" and ok),
+            renewal_ok=yn((command == "30" or renewal) and ok),
             magnetic_media="U",
             desensitize=yn(ok),
             transaction_date=self._date(),

@@ -407,3 +407,21 @@ async def test_requests_that_change_nothing_here(site: Site) -> None:
     assert enable.command == "26" and enable["patron_status"][0] == "Y"  # still owes
     assert block.command == "24" and block["patron_status"] == " " * 14  # not blocked
     assert site.service.patron(PATRON).blocked == ""
+
+
+async def test_checkout_of_an_item_already_on_the_card_renews_when_the_sc_says_so(
+    site: Site,
+) -> None:
+    async with site.client() as client:
+        assert await client.login(site.machine, site.secret)
+        assert (await client.request(checkout(site, PATRON, ITEM)))["ok"] == "1"
+        site.clock.advance(timedelta(days=3))
+        plain = await client.request(checkout(site, PATRON, ITEM))
+        site.clock.advance(timedelta(seconds=1))
+        renewing = checkout(site, PATRON, ITEM)
+        renewing.fixed["sc_renewal_policy"] = "Y"
+        renewed = await client.request(renewing)
+    assert plain["ok"] == "0" and plain["renewal_ok"] == "N"
+    assert renewed["ok"] == "1" and renewed["renewal_ok"] == "Y"
+    (loan,) = site.service.patron_account(PATRON).loans
+    assert loan.renewals == 1
