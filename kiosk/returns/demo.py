@@ -21,6 +21,7 @@ from drivers.sim.scanner import ScannerSim
 from kiosk.clock import Clock, clock_from
 from kiosk.config.returns import BinConfig, BinRole, ReturnsConfig
 from kiosk.domain import Transaction
+from kiosk.errors import ConfigError
 from kiosk.outbox.forwarder import Forwarder
 from kiosk.outbox.store import Delivery, Outbox
 from kiosk.returns.build import build_return_machine
@@ -152,6 +153,19 @@ class ReturnDemoMachine:
             close()
 
 
+FIXTURES = Path(__file__).resolve().parents[2] / "config" / "demo"
+LIBRARIES = ("hefei", "hamburg", "sanjose")
+
+
+def fixture_path(library: str) -> Path:
+    """The library's demo data (the same files ``kiosk demo`` loads)."""
+    if library not in LIBRARIES:
+        raise ConfigError(
+            f"unknown demo library {library!r}: choose {', '.join(LIBRARIES)}", key="--library"
+        )
+    return FIXTURES / f"{library}.toml"
+
+
 def _demo_items(fixture: Path) -> list[str]:
     """Items on loan first (they come back with fines and holds), then the rest."""
     data = tomllib.loads(fixture.read_text("utf-8"))
@@ -173,7 +187,6 @@ def build_return_demo(
     from kiosk.central import open_central
     from kiosk.central.security import PinHasher
     from kiosk.central.services import load_fixture
-    from kiosk.ui.demo_data import fixture_path
 
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix=f"kiosk-return-demo-{library}-"))
     data_dir.mkdir(parents=True, exist_ok=True)
