@@ -191,8 +191,12 @@ class Sip2Server:
             try:
                 message = self.codec.decode(frame)
             except Sip2Error as error:
-                reason = "bad checksum" if isinstance(error, Sip2ChecksumError) else str(error)
-                if isinstance(error, Sip2UnknownCommand):
+                # Logs name the kind of fault and the command, never the frame's contents
+                # (it may hold a PIN or a machine secret).
+                reason = f"unreadable frame ({len(frame)} bytes, starts {frame[:2]!r})"
+                if isinstance(error, Sip2ChecksumError):
+                    reason = f"bad checksum on a {frame[:2]!r} frame"
+                elif isinstance(error, Sip2UnknownCommand):
                     reason = f"unknown command {error.command!r}"
                 if not await self._reject(conn, writer, reason, frame):
                     return
