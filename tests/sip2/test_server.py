@@ -425,3 +425,38 @@ async def test_checkout_of_an_item_already_on_the_card_renews_when_the_sc_says_s
     assert renewed["ok"] == "1" and renewed["renewal_ok"] == "Y"
     (loan,) = site.service.patron_account(PATRON).loans
     assert loan.renewals == 1
+
+
+async def test_every_response_passes_pysip2s_strict_decoder(site: Site) -> None:
+    """pysip2 validates every fixed field's format (dates, Y/N, counts): a second opinion on
+    our wire format from software we did not write."""
+    import pysip2
+
+    frames: list[bytes] = []
+    async with site.client() as client:
+        client.on_exchange = lambda request, response: frames.append(response)
+        assert await client.login(site.machine, site.secret)
+        await client.sc_status()
+        await client.request(
+            make(
+                "23",
+                [("AO", "HFL"), ("AA", PATRON), ("AC", ""), ("AD", PIN)],
+                language="000",
+                transaction_date=_date(site),
+            )
+        )
+        await client.request(patron_info(site, PATRON, summary="YYYYYY    "))
+        await client.request(checkout(site, PATRON, ITEM))
+        await client.request(checkout(site, OVERDUE, ITEM2, pin="975310"))
+        await client.request(checkin(site, ITEM_HELD))
+        await client.request(checkin(site, ITEM))
+        await client.request(
+            make("17", [("AO", "HFL"), ("AB", ITEM_HELD)], transaction_date=_date(site))
+        )
+        await client.request(
+            make("35", [("AO", "HFL"), ("AA", PATRON)], transaction_date=_date(site))
+        )
+    assert len(frames) == 10
+    for frame in frames:
+        decoded = pysip2.decode_message(frame, encoding="utf-8")
+        assert decoded.checksum is not None and decoded.sequence_number is not None
