@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -100,6 +100,7 @@ class CirculationService:
                     if row is not None:
                         last_seq[name] = row.last_seq
                 seen: dict[str, TxResult] = {}
+                records: list[dict[str, Any]] = []
                 uuids = [tx.uuid for tx in txs]
                 for chunk in range(0, len(uuids), 500):  # one query finds the repeats
                     for uuid, reply in s.execute(
@@ -114,11 +115,13 @@ class CirculationService:
                         first = seen[tx.uuid]
                         results[index] = TxResult.from_wire(first.to_wire(), duplicate=True)
                         continue
-                    results[index] = seen[tx.uuid] = self._apply_new(s, tx)
+                    results[index] = seen[tx.uuid] = self._apply_new(s, tx, records)
                     # Keep the unit of work small: a batch must cost linear time.
                     s.expunge_all()
                     if tx.machine_id in last_seq and tx.seq > last_seq[tx.machine_id]:
                         last_seq[tx.machine_id] = tx.seq
+                if records:
+                    s.connection().execute(insert(m.AppliedTransaction.__table__), records)
                 for name, seq in last_seq.items():
                     s.execute(update(m.Machine).where(m.Machine.name == name).values(last_seq=seq))
         except IntegrityError as exc:
@@ -132,8 +135,12 @@ class CirculationService:
                     results[index] = TxResult.from_wire(stored.reply, duplicate=True)
         return [results[i] for i in range(len(txs))]
 
-    def _apply_new(self, s: Session, tx: Transaction) -> TxResult:
-        """Apply a transaction whose UUID is not stored yet (the caller checked)."""
+    def _apply_new(self, s: Session, tx: Transaction, records: list[dict[str, Any]]) -> TxResult:
+        """Apply a transaction whose UUID is not stored yet (the caller checked).
+
+        Its idempotency record is appended to ``records``; the batch inserts them all at
+        once, in the same database transaction.
+        """
         applied = self.applier.apply(s, tx)
         result = TxResult(
             uuid=tx.uuid,
@@ -144,18 +151,18 @@ class CirculationService:
             result=applied.result,
         )
         now = self.clock.now()
-        s.add(
-            m.AppliedTransaction(
-                uuid=tx.uuid,
-                machine_id=tx.machine_id,
-                seq=tx.seq,
-                kind=tx.kind.value,
-                mode=tx.mode.value,
-                occurred_at=tx.occurred_at,
-                applied_at=now,
-                outcome=applied.outcome.value,
-                reply=result.to_wire(),
-            )
+        records.append(
+            {
+                "uuid": tx.uuid,
+                "machine_id": tx.machine_id,
+                "seq": tx.seq,
+                "kind": tx.kind.value,
+                "mode": tx.mode.value,
+                "occurred_at": tx.occurred_at,
+                "applied_at": now,
+                "outcome": applied.outcome.value,
+                "reply": result.to_wire(),
+            }
         )
         if applied.outcome is TxOutcome.EXCEPTION:
             s.add(

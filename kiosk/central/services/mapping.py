@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import func, select, union
+from sqlalchemy import bindparam, func, select, union
 from sqlalchemy.orm import Session
 
 from kiosk.central import models as m
@@ -101,50 +101,113 @@ def open_fees(s: Session, patron_id: int) -> list[m.Fee]:
     )
 
 
-def credit_of(s: Session, patron_id: int) -> Decimal:
-    total = s.scalar(
-        select(func.coalesce(func.sum(m.CreditEntry.amount), 0)).where(
-            m.CreditEntry.patron_id == patron_id
-        )
+# Hot-path reads are prebuilt Core statements: building and hydrating ORM entities cost
+# far more than the index seeks themselves (see docs/BENCHMARKS.md).
+_L, _I, _H, _F, _C = (t.__table__ for t in (m.Loan, m.Item, m.Hold, m.Fee, m.CreditEntry))
+_SHELF = _I.alias("shelf")
+_LOANS = (
+    select(_L.c.checked_out, _L.c.due, _L.c.renewals, *_I.c)
+    .join_from(_L, _I, _L.c.item_id == _I.c.id)
+    .where(_L.c.patron_id == bindparam("pid"))
+)
+_HOLDS = (
+    select(
+        _H.c.id,
+        _H.c.placed,
+        _H.c.title,
+        _H.c.pickup_branch,
+        _H.c.status,
+        _H.c.ready_since,
+        _I.c.barcode.label("item_barcode"),
+        _SHELF.c.barcode.label("shelf_barcode"),
     )
+    .select_from(_H)
+    .outerjoin(_I, _H.c.item_id == _I.c.id)
+    .outerjoin(_SHELF, _H.c.ready_item_id == _SHELF.c.id)
+    .where(_H.c.patron_id == bindparam("pid"), _H.c.status.in_(ACTIVE_HOLDS))
+    .order_by(_H.c.placed, _H.c.id)
+)
+_FEES = (
+    select(_F.c.id, _F.c.kind, _F.c.amount, _F.c.paid, _F.c.created, _I.c.barcode)
+    .select_from(_F)
+    .outerjoin(_I, _F.c.item_id == _I.c.id)
+    .where(_F.c.patron_id == bindparam("pid"), _F.c.cancelled.is_(False))
+    .where(_F.c.paid < _F.c.amount)
+    .order_by(_F.c.created, _F.c.id)
+)
+_CREDIT = select(func.coalesce(func.sum(_C.c.amount), 0)).where(_C.c.patron_id == bindparam("pid"))
+_HOLD_IDS = union(
+    select(_H.c.id).where(_H.c.item_id == bindparam("iid"), _H.c.status.in_(ACTIVE_HOLDS)),
+    select(_H.c.id).where(_H.c.ready_item_id == bindparam("iid"), _H.c.status == "ready"),
+    select(_H.c.id).where(
+        _H.c.title == bindparam("title"), _H.c.item_id.is_(None), _H.c.status.in_(ACTIVE_HOLDS)
+    ),
+)
+
+
+def credit_of(s: Session, patron_id: int) -> Decimal:
+    total = s.connection().execute(_CREDIT, {"pid": patron_id}).scalar()
     return Decimal(total or 0).quantize(Decimal("0.01"))
 
 
 def account_of(s: Session, patron: m.Patron) -> PatronAccount:
-    """Everything the rules need about ``patron`` (4 indexed queries)."""
+    """Everything the rules need about ``patron`` (4 index seeks, no ORM hydration)."""
+    s.flush()  # the Core reads below must see this transaction's pending changes
+    conn = s.connection()
+    params = {"pid": patron.id}
     loans: list[Loan] = []
     items: dict[str, Item] = {}
-    for loan, item in s.execute(
-        select(m.Loan, m.Item)
-        .join(m.Item, m.Loan.item_id == m.Item.id)
-        .where(m.Loan.patron_id == patron.id)
-    ):
-        loans.append(loan_of(loan, patron.barcode, item.barcode))
-        items[item.barcode] = item_of(item)
-    holds = []
-    shelf = m.Item.__table__.alias("shelf")
-    for hold, item_barcode, shelf_barcode in s.execute(
-        select(m.Hold, m.Item.barcode, shelf.c.barcode)
-        .outerjoin(m.Item, m.Hold.item_id == m.Item.id)
-        .outerjoin(shelf, m.Hold.ready_item_id == shelf.c.id)
-        .where(m.Hold.patron_id == patron.id, m.Hold.status.in_(ACTIVE_HOLDS))
-        .order_by(m.Hold.placed, m.Hold.id)
-    ):
-        holds.append(hold_of(hold, patron.barcode, item_barcode or shelf_barcode))
-    fees = []
-    for fee, item_barcode in s.execute(
-        select(m.Fee, m.Item.barcode)
-        .outerjoin(m.Item, m.Fee.item_id == m.Item.id)
-        .where(m.Fee.patron_id == patron.id, m.Fee.cancelled.is_(False))
-        .where(m.Fee.paid < m.Fee.amount)
-        .order_by(m.Fee.created, m.Fee.id)
-    ):
-        fees.append(fee_of(fee, patron.barcode, item_barcode))
+    for row in conn.execute(_LOANS, params):
+        loans.append(
+            Loan(
+                patron=patron.barcode,
+                item=row.barcode,
+                checked_out=row.checked_out,
+                due=row.due,
+                renewals=row.renewals,
+            )
+        )
+        items[row.barcode] = Item(
+            barcode=row.barcode,
+            title=row.title,
+            format=row.format,
+            audience=row.audience,
+            owning_branch=row.owning_branch,
+            author=row.author,
+            price=row.price,
+            status=ItemStatus(row.status),
+            current_branch=row.current_branch,
+        )
+    holds = tuple(
+        Hold(
+            patron=patron.barcode,
+            pickup_branch=row.pickup_branch,
+            placed=row.placed,
+            item=row.item_barcode or row.shelf_barcode,
+            title=row.title,
+            status=HoldStatus(row.status),
+            ready_since=row.ready_since,
+            id=row.id,
+        )
+        for row in conn.execute(_HOLDS, params)
+    )
+    fees = tuple(
+        Fee(
+            patron=patron.barcode,
+            kind=FeeKind(row.kind),
+            amount=row.amount,
+            paid=row.paid,
+            item=row.barcode,
+            created=row.created,
+            id=row.id,
+        )
+        for row in conn.execute(_FEES, params)
+    )
     return PatronAccount(
         patron=patron_of(patron),
         loans=tuple(loans),
-        holds=tuple(holds),
-        fees=tuple(fees),
+        holds=holds,
+        fees=fees,
         credit=credit_of(s, patron.id),
         items_on_loan=items,
     )
@@ -154,21 +217,17 @@ def holds_on(s: Session, item: m.Item) -> list[tuple[m.Hold, m.Patron]]:
     """Active holds that this copy could fill or is set aside for, oldest first.
 
     Three index seeks (on the copy, set aside on the copy, on its title) rather than one
-    OR-query, so the cost does not grow with the number of holds in the network.
+    OR-query, so the cost does not grow with the number of holds in the network; most
+    copies have none, and then no entity is loaded at all.
     """
-    ids = union(
-        select(m.Hold.id).where(m.Hold.item_id == item.id, m.Hold.status.in_(ACTIVE_HOLDS)),
-        select(m.Hold.id).where(m.Hold.ready_item_id == item.id, m.Hold.status == "ready"),
-        select(m.Hold.id).where(
-            m.Hold.title == item.title,
-            m.Hold.item_id.is_(None),
-            m.Hold.status.in_(ACTIVE_HOLDS),
-        ),
-    ).subquery()
+    s.flush()
+    ids = list(s.connection().execute(_HOLD_IDS, {"iid": item.id, "title": item.title}).scalars())
+    if not ids:
+        return []
     rows = s.execute(
         select(m.Hold, m.Patron)
         .join(m.Patron, m.Hold.patron_id == m.Patron.id)
-        .where(m.Hold.id.in_(select(ids.c.id)))
+        .where(m.Hold.id.in_(ids))
         .order_by(m.Hold.placed, m.Hold.id)
     )
     result = []
