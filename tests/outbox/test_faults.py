@@ -17,7 +17,7 @@ import pytest
 from kiosk.outbox.forwarder import Backoff, Forwarder, Mode, ModeChanged
 from kiosk.outbox.http import HttpTarget
 from kiosk.outbox.store import Outbox, integrity_ok
-from tests.outbox.conftest import CentralServer
+from tests.outbox.conftest import ITEMS, PATRONS, CentralServer
 from tests.outbox.test_forwarder import assert_exactly_once_in_order
 from tests.outbox.workers import checkout_or_checkin, crash_workload
 from tests.support.faultproxy import FaultProxy
@@ -165,4 +165,60 @@ def test_long_outage_ten_thousand_queued_then_all_delivered(
     assert len(central.applied("kiosk-1")) == 10_000
     assert [e.mode for e in events][-2:] == [Mode.OFFLINE, Mode.ONLINE]
     print(f"10,000 queued offline delivered in {took:.1f} s after central came back")
+    box.close()
+
+
+def test_slow_central_fallback_is_reconciled_with_central_outcome(
+    central: CentralServer, tmp_path: Path
+) -> None:
+    """Central answers, but later than the patron waits: the machine's own decision stands,
+    and where central disagrees the machine queues the fact so the records match."""
+    secret = central.add_machine("kiosk-1")
+    box = Outbox(tmp_path / "queue.db", "kiosk-1", min_free_bytes=0)
+    with FaultProxy(central.port) as proxy:
+        proxy.set("delay", seconds=1.0)  # every reply comes after the patron stopped waiting
+        target = HttpTarget(f"http://127.0.0.1:{proxy.port}", "kiosk-1", secret, timeout_s=10)
+        forwarder = Forwarder(box, target, wait_s=0.3, idle_poll_s=0.05, batch_size=1)
+        forwarder.start()
+        try:
+            first = forwarder.submit(
+                "checkout",
+                {"patron": PATRONS[5], "item": ITEMS[11]},
+                decide_offline=lambda: pytest.fail("this one waits for central"),
+                wait_s=15,
+            )
+            assert first.source == "central" and first.allowed
+            # Central will refuse this (the copy is on loan to PATRONS[5]); the machine,
+            # not hearing back in time, lets the patron take it.
+            late = forwarder.submit(
+                "checkout",
+                {"patron": PATRONS[6], "item": ITEMS[11]},
+                decide_offline=lambda: {"allowed": True, "due": "2026-12-07"},
+            )
+            assert late.source == "offline" and late.allowed
+            fine = forwarder.submit(
+                "checkout",
+                {"patron": PATRONS[6], "item": ITEMS[12]},
+                decide_offline=lambda: {"allowed": True, "due": "2026-12-07"},
+            )
+            assert fine.source == "offline"
+            deadline = time.monotonic() + 30
+            while box.depth() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            forwarder.stop()
+    rows = box.rows()
+    row = {r.seq: r for r in rows}[late.transaction.seq]
+    follow_ups = [r for r in rows if r.follows == row.seq]
+    if row.mode == "online":  # in flight when the machine answered: central refused it
+        assert row.outcome == "refused" and row.fallback["allowed"]
+        [fact] = follow_ups
+        assert (fact.kind, fact.mode, fact.payload) == ("checkout", "offline", row.payload)
+    else:  # not yet sent when the machine answered: it went out as the offline fact itself
+        assert not follow_ups
+        fact = row
+    assert fact.outcome in ("applied", "exception")  # central recorded what happened
+    print(f"late answer reconciled by {'a follow-up' if follow_ups else 'sending it offline'}")
+    assert not [r for r in rows if r.follows == fine.transaction.seq]  # agreed: no follow-up
+    assert_exactly_once_in_order(central, box, "kiosk-1")
     box.close()
