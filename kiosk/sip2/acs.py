@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -105,6 +106,9 @@ class AcsSettings:
     """Send the patron's e-mail (BE) in 64; off: privacy by default."""
     language: str | None = None
     """Language of screen messages that concern no patron (checkin); None: English."""
+    resend_window_s: int = 600
+    """How long an identical *undated* request counts as a resend of the first (see
+    :func:`transaction_uuid`)."""
     workers: int | None = None
     """Threads that call the service. None: 1 on SQLite (one writer at a time, no lock
     contention), 8 on a server database."""
@@ -116,8 +120,9 @@ def transaction_uuid(machine: str, message: Message) -> str:
     Built from the machine account and every field of the request except the error
     detection trailer and the passwords (a resend is byte-identical apart from those). The
     18-character transaction date makes two real requests differ even for the same patron
-    and item; a self-check that sends a blank date gets its AY sequence number mixed in
-    instead, which still tells a resend (same AY) from the next request (next AY).
+    and item. For a self-check that sends a blank date the result is only a key: the ACS
+    maps it to a fresh UUID, kept for a resend window (:class:`RecentRequests`); its AY
+    sequence number is mixed in, which tells a resend (same AY) from the next request.
     """
     parts = [machine, message.command]
     parts += [f"{name}={value}" for name, value in message.fixed.items()]
@@ -126,6 +131,35 @@ def transaction_uuid(machine: str, message: Message) -> str:
         parts.append(f"AY={message.sequence}")
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
     return str(uuid.uuid5(SIP2_NAMESPACE, digest))
+
+
+class RecentRequests:
+    """UUIDs of recent undated requests: a repeat within the window is the same transaction.
+
+    Without a transaction date, identical content is all a resend has in common with the
+    first request; outside the window the same content is a new transaction (the same patron
+    renewing the same item next week).
+    """
+
+    def __init__(self, window: timedelta, limit: int = 10_000) -> None:
+        self.window = window
+        self.limit = limit
+        self._seen: dict[str, tuple[str, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def uuid_for(self, key: str, now: datetime) -> str:
+        with self._lock:
+            known = self._seen.get(key)
+            if known is not None and now - known[1] <= self.window:
+                return known[0]
+            if len(self._seen) >= self.limit:
+                cutoff = now - self.window
+                self._seen = {k: v for k, v in self._seen.items() if v[1] >= cutoff}
+                while len(self._seen) >= self.limit:
+                    self._seen.pop(next(iter(self._seen)))
+            fresh = str(uuid.uuid4())
+            self._seen[key] = (fresh, now)
+            return fresh
 
 
 class CentralAcs:
@@ -149,8 +183,10 @@ class CentralAcs:
             show_email=base.show_email,
             language=base.language,
             workers=base.workers,
+            resend_window_s=base.resend_window_s,
         )
         workers = base.workers or (1 if _dialect(service) == "sqlite" else 8)
+        self._recent = RecentRequests(timedelta(seconds=base.resend_window_s))
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sip2-acs")
         self.zone = ZoneInfo(profile.timezone)
         self._handlers: dict[str, Callable[[Connection, Message], Message]] = {
@@ -270,7 +306,12 @@ class CentralAcs:
         salt: str = "",
     ) -> Transaction:
         machine = conn.machine or "sip2"
-        tx_id = transaction_uuid(machine, message)
+        if message.fixed.get("transaction_date", "").strip():
+            tx_id = transaction_uuid(machine, message)
+        elif kind is TxKind.CHECKIN:
+            tx_id = str(uuid.uuid4())  # undated: a return resent twice is harmless anyway
+        else:
+            tx_id = self._recent.uuid_for(transaction_uuid(machine, message), self.now())
         if salt:
             tx_id = str(uuid.uuid5(SIP2_NAMESPACE, tx_id + salt))
         return Transaction(

@@ -41,3 +41,18 @@ def test_blank_dates_fall_back_to_the_sequence_number() -> None:
     following = decode(encode(_checkout(blank), sequence=2))
     assert transaction_uuid("sc-1", first) == transaction_uuid("sc-1", resend)
     assert transaction_uuid("sc-1", first) != transaction_uuid("sc-1", following)
+
+
+def test_recent_requests_window() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from kiosk.sip2.acs import RecentRequests
+
+    recent = RecentRequests(timedelta(minutes=10), limit=3)
+    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+    first = recent.uuid_for("k", t0)
+    assert recent.uuid_for("k", t0 + timedelta(minutes=9)) == first  # a resend
+    assert recent.uuid_for("k", t0 + timedelta(minutes=30)) != first  # a new request
+    for n in range(10):  # bounded memory
+        recent.uuid_for(f"other{n}", t0 + timedelta(minutes=40))
+    assert len(recent._seen) <= 3

@@ -460,3 +460,30 @@ async def test_every_response_passes_pysip2s_strict_decoder(site: Site) -> None:
     for frame in frames:
         decoded = pysip2.decode_message(frame, encoding="utf-8")
         assert decoded.checksum is not None and decoded.sequence_number is not None
+
+
+async def test_undated_requests_resend_within_the_window_only(site: Site) -> None:
+    blank = " " * 18
+    renew = make(
+        "29",
+        [("AO", "HFL"), ("AA", PATRON), ("AB", ITEM), ("AD", PIN)],
+        third_party_allowed="N",
+        no_block="N",
+        transaction_date=blank,
+        nb_due_date=blank,
+    )
+    back = checkin(site, ITEM2, when=blank)
+    async with site.client(error_detection=False) as client:
+        assert await client.login(site.machine, site.secret)
+        assert (await client.request(checkout(site, PATRON, ITEM)))["ok"] == "1"
+        site.clock.advance(timedelta(days=2))
+        first = await client.request(renew)
+        site.clock.advance(timedelta(seconds=20))
+        resent = await client.request(renew)  # lost reply: same transaction
+        site.clock.advance(timedelta(days=7))
+        later = await client.request(renew)  # a new request: Hefei allows one renewal
+        returns = [await client.request(back), await client.request(back)]
+    assert first["ok"] == resent["ok"] == "1" and first.get("BK") == resent.get("BK")
+    assert later["ok"] == "0" and later.get("BK") != first.get("BK")
+    assert site.service.patron_account(PATRON).loans[0].renewals == 1
+    assert returns[0].get("BK") != returns[1].get("BK")  # undated returns never collapse
