@@ -6,12 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from kiosk.central import models as m
 from kiosk.central.notices import EmlFolderMailer, send_pending
+from kiosk.central.security import PinHasher
+from kiosk.central.services import load_fixture
 from kiosk.domain import TxOutcome
 
+from .conftest import REPO
 from .fixtures_data import HAMBURG, SANJOSE
 from .helpers import state, tx
 
@@ -148,3 +152,27 @@ def test_missed_days_are_caught_up_in_order(load) -> None:
     assert ("2026-11-27", "billed", MINH) in {(d, k, w) for d, k, w, _l, _s in _notices(central)}
     again = jobs.catch_up(START + timedelta(days=5), central.profile.library_name)
     assert [r.done for r in again] == [{}]
+
+
+@pytest.mark.parametrize("library", ["hefei", "hamburg", "sanjose"])
+def test_demo_library_runs_three_weeks(open_store, library: str) -> None:
+    central = open_store()
+    load_fixture(
+        REPO / "config" / "demo" / f"{library}.toml", central.sessions, PinHasher(central.settings)
+    )
+    profile = central.profile
+    _run(central, 21)
+    notices = _notices(central)
+    holds = state(central)["holds"]
+    # The demo's ready hold waiting since 16 days ago is past every library's pickup window.
+    assert any(h[3] == "expired" for h in holds)
+    kinds = {n[1] for n in notices}
+    assert "hold_expired" in kinds
+    if profile.notices.due_soon_days:
+        assert "due_soon" in kinds
+    billing = profile.rule_set(START).fines.bill_after_days
+    billed = [fee for fee in state(central)["fees"] if fee[1] == "billed"]
+    assert bool(billed) == (billing is not None)
+    with central.sessions() as s:
+        runs = s.scalar(select(func.count()).select_from(m.JobRun))
+    assert runs == 21 * 6
