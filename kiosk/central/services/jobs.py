@@ -31,6 +31,7 @@ from kiosk.policy import (
 
 log = logging.getLogger("kiosk.central.jobs")
 
+NOTICE_WINDOW_DAYS = 3
 JOBS = ("auto_renew", "billing", "hold_expiry", "hold_ready", "due_soon", "sessions")
 
 
@@ -210,6 +211,8 @@ class DailyJobs:
             .join(m.Patron, m.Hold.patron_id == m.Patron.id)
             .join(m.Item, m.Hold.ready_item_id == m.Item.id)
             .where(m.Hold.status == "ready", m.Hold.ready_since <= day)
+            # Holds made ready since the last few ticks; older ones were told already.
+            .where(m.Hold.ready_since >= day - timedelta(days=NOTICE_WINDOW_DAYS))
             .order_by(m.Hold.id)
         )
         for hold, patron, item in list(rows):
