@@ -15,6 +15,7 @@ import itertools
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -46,6 +47,10 @@ class Connection:
     """TCP keepalive is on for this connection (a dead self-check is noticed)."""
     data: dict[str, object] = field(default_factory=dict)
     """Per-connection state an ACS may keep (the patron of the current visit …)."""
+    opened: float = field(default_factory=time.monotonic)
+
+    def age(self) -> float:
+        return time.monotonic() - self.opened
 
 
 class Acs(Protocol):
@@ -68,6 +73,9 @@ class ServerSettings:
     """Seconds without a complete message before the connection is closed."""
     max_errors: int = 20
     """Consecutive malformed frames tolerated before the connection is closed."""
+    login_timeout: float = 60.0
+    """Seconds a new connection has to log in (93) before it is closed: unauthenticated
+    connections cannot hold the connection slots."""
     login_attempts: int = 3
     """Failed 93 logins on one connection before it is closed."""
     max_connections: int = 500
@@ -262,10 +270,14 @@ async def _read_frame(
     reader: asyncio.StreamReader, settings: ServerSettings, conn: Connection
 ) -> bytes | object | None:
     """The next CR-terminated frame; ``_TOO_LONG`` after skipping an over-long one."""
+    timeout = settings.idle_timeout
+    if conn.machine is None and settings.require_login:
+        timeout = min(timeout, max(settings.login_timeout - conn.age(), 0.0))
     try:
-        return await asyncio.wait_for(reader.readuntil(b"\r"), settings.idle_timeout)
+        return await asyncio.wait_for(reader.readuntil(b"\r"), timeout)
     except TimeoutError:
-        log.info("SIP2 connection %d idle for %.0f s, closing", conn.id, settings.idle_timeout)
+        why = "no login" if conn.machine is None and settings.require_login else "idle"
+        log.info("SIP2 connection %d: %s for %.0f s, closing", conn.id, why, timeout)
         return None
     except asyncio.IncompleteReadError:
         return None  # the client hung up, perhaps halfway through a message

@@ -180,6 +180,19 @@ async def test_idle_connections_are_closed(make_site) -> None:
         await site.server.close()
 
 
+async def test_connections_that_never_log_in_are_closed(make_site) -> None:
+    site = await make_site(ServerSettings(login_timeout=0.3))
+    try:
+        lurker = await Raw.open(site)
+        status = make("99", status_code="0", max_print_width="080", protocol_version="2.00")
+        await lurker.send(CODEC.encode(status, sequence=0))  # allowed before login …
+        assert (await lurker.frame()).startswith(b"98")
+        assert await lurker.closed(timeout=3)  # … but it does not buy time
+        await _still_serves(site)
+    finally:
+        await site.server.close()
+
+
 async def test_connection_limit(make_site) -> None:
     site = await make_site(ServerSettings(max_connections=1))
     try:
