@@ -2,8 +2,10 @@
 
 ``outbox.seq`` is the rowid: the per-machine sequence number central orders by. It is never
 reused because pruning always keeps the newest row (SQLite hands out max(rowid) + 1); that
-saves the extra page AUTOINCREMENT writes on every commit. ``uuid`` has no index: nothing
-looks rows up by it, and a random-key index costs a page write per commit.
+saves the extra page AUTOINCREMENT writes on every commit. The table has no secondary index,
+so an enqueue writes one b-tree page: nothing looks rows up by ``uuid``, and the pending rows
+are found from the *frontier* (``outbox_meta``), a seq below which every row is finished, by
+a range scan of the primary key.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from enum import StrEnum
 from sqlalchemy import (
     Column,
     Float,
-    Index,
     Integer,
     MetaData,
     String,
@@ -64,7 +65,6 @@ outbox = Table(
     Column("fallback", Text),
     # for a follow-up the machine queued itself: the seq of the transaction it corrects
     Column("follows", Integer),
-    Index("ix_outbox_state_seq", "state", "seq"),
 )
 
 lease = Table(

@@ -415,9 +415,7 @@ class Outbox:
 
     def depth(self) -> int:
         with self.reading() as conn:
-            value = conn.execute(
-                select(func.count()).where(outbox.c.state.in_(PENDING_STATES))
-            ).scalar_one()
+            value = conn.execute(select(func.count()).where(*self._pending(conn))).scalar_one()
         return int(value)
 
     def get_meta(self, key: str) -> str | None:
@@ -444,7 +442,7 @@ class Outbox:
             ):
                 counts[state] = count
             oldest = conn.execute(
-                select(func.min(outbox.c.queued_at)).where(outbox.c.state.in_(PENDING_STATES))
+                select(func.min(outbox.c.queued_at)).where(*self._pending(conn))
             ).scalar()
             values = dict(conn.execute(select(meta.c.key, meta.c.value)).all())
             owner, until = conn.execute(select(lease.c.owner, lease.c.until)).one()
@@ -491,14 +489,18 @@ class Outbox:
                 found = (
                     conn.execute(
                         select(outbox)
-                        .where(outbox.c.state.in_(PENDING_STATES))
+                        .where(*self._pending(conn))
                         .order_by(outbox.c.seq)
                         .limit(limit)
                     )
                     .mappings()
                     .all()
                 )
-                if found:
+                if not found:
+                    newest = conn.execute(select(func.max(outbox.c.seq))).scalar() or 0
+                    self._put_meta(conn, {"frontier": str(newest + 1)})
+                else:
+                    self._put_meta(conn, {"frontier": str(found[0]["seq"])})
                     seqs = [r["seq"] for r in found]
                     conn.execute(
                         update(outbox)
@@ -640,6 +642,13 @@ class Outbox:
         return int(result.inserted_primary_key[0])
 
     @staticmethod
+    def _pending(conn: Any) -> tuple[Any, ...]:
+        """Where-clauses for queued and sending rows: a primary-key range scan from the
+        frontier (every row below it is finished), then a filter on state."""
+        frontier = conn.execute(select(meta.c.value).where(meta.c.key == "frontier")).scalar()
+        return (outbox.c.seq >= int(frontier or 0), outbox.c.state.in_(PENDING_STATES))
+
+    @staticmethod
     def _put_meta(conn: Any, values: dict[str, str]) -> None:
         for key, value in values.items():
             conn.execute(insert(meta).prefix_with("OR REPLACE").values(key=key, value=value))
@@ -750,6 +759,9 @@ class Outbox:
                 .where(outbox.c.seq == seq)
                 .values(state=RowState.QUEUED.value, done_at=None, last_error=None)
             )
+            frontier = conn.execute(select(meta.c.value).where(meta.c.key == "frontier")).scalar()
+            if frontier is not None and int(frontier) > seq:
+                self._put_meta(conn, {"frontier": str(seq)})
             fresh = conn.execute(select(outbox).where(outbox.c.seq == seq)).mappings().one()
         self._notify()
         return QueuedRow.from_mapping(fresh)
