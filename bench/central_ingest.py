@@ -18,6 +18,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert
 
 from bench._central_common import NOW, card, item, machine_line, populate, server, store
 from kiosk.central import CentralSettings
+from kiosk.domain import Transaction
 
 
 def plain_insert_rate(st, rows: int, batch: int) -> float:
@@ -49,9 +50,7 @@ def plain_insert_rate(st, rows: int, batch: int) -> float:
     return rows / elapsed
 
 
-def api_rate(
-    base: str, headers: dict[str, str], machine: str, total: int, batch: int, first_item: int
-) -> float:
+def _pairs(machine: str, total: int, first_item: int) -> list[dict]:
     txs = []
     seq = 0
     for n in range(total // 2):
@@ -72,6 +71,23 @@ def api_rate(
                     "payload": payload,
                 }
             )
+    return txs
+
+
+def service_rate(st, total: int, batch: int, first_item: int) -> float:
+    """The same work in-process (no HTTP, no JSON): what the service layer itself costs."""
+    txs = [Transaction.from_wire(t) for t in _pairs("in-process", total, first_item)]
+    started = time.perf_counter()
+    for start in range(0, len(txs), batch):
+        results = st.central.service.apply_batch(txs[start : start + batch])
+        assert all(r.outcome.value == "applied" for r in results)
+    return len(txs) / (time.perf_counter() - started)
+
+
+def api_rate(
+    base: str, headers: dict[str, str], machine: str, total: int, batch: int, first_item: int
+) -> float:
+    txs = _pairs(machine, total, first_item)
     with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
         started = time.perf_counter()
         for start in range(0, len(txs), batch):
@@ -92,18 +108,24 @@ def main() -> None:
     args = parser.parse_args()
     total = 1000 if args.quick else 4000
     print(f"central ingest: {total} transactions per run; {machine_line()}")
-    print(f"{'backend':9} {'batch':>5} {'api tx/s':>9} {'INSERT rows/s':>14} {'ratio':>6}")
+    print(
+        f"{'backend':9} {'batch':>5} {'api tx/s':>9} {'service tx/s':>13} "
+        f"{'INSERT rows/s':>14} {'ratio':>6}"
+    )
     for kind in args.backends.split(","):
         with store(kind, CentralSettings()) as st:
-            populate(st, patrons=1000, items=2 * total + 1000, loans=0)
+            populate(st, patrons=1000, items=4 * total + 1000, loans=0)
             first = 0
             for batch in (100, 500):
                 with server(st) as (base, headers):
                     rate = api_rate(base, headers, headers["X-Kiosk-Machine"], total, batch, first)
                 first += total
+                inproc = service_rate(st, total, batch, first)
+                first += total
                 floor = plain_insert_rate(st, total, batch)
                 print(
-                    f"{kind:9} {batch:>5} {rate:>9.0f} {floor:>14.0f} {rate / floor:>6.3f}",
+                    f"{kind:9} {batch:>5} {rate:>9.0f} {inproc:>13.0f} {floor:>14.0f} "
+                    f"{rate / floor:>6.3f}",
                     flush=True,
                 )
 
