@@ -189,6 +189,7 @@ class ReturnController:
         self._before_stop: State | None = None
         self._refused_second = False
         self._early_scan: tuple[str, float] | None = None
+        self._belt_since = 0.0
 
     # --- public ---------------------------------------------------------------------------
 
@@ -309,7 +310,7 @@ class ReturnController:
             case DoorOpened():
                 # until the check-in says otherwise, an item that outruns us goes to staff
                 self.board.divert(self.config.staff_bin)
-                self.board.run_conveyor()
+                self._run_belt()
                 self._enter(State.INTAKE, "returns.taking_in", self.config.transport_timeout)
             case IntakeCleared():
                 # taken back before the door opened: nothing was accepted
@@ -328,7 +329,7 @@ class ReturnController:
         match event:
             case IntakeCleared():
                 self._inside()
-            case Jam():
+            case Jam() if self._belt_jam(event):
                 self._jam("jam at intake")
         return False
 
@@ -338,14 +339,14 @@ class ReturnController:
                 return self._dropped(number)
             case ItemPresent():
                 self._second_item()
-            case Jam(eye=eye):
+            case Jam(eye=eye) if self._belt_jam(event):
                 self._jam(f"jam at {eye} eye", eye_blocked=eye == "diverter")
         return False
 
     def _on_held(self, event: object) -> bool:
         if isinstance(event, IntakeCleared):
             self._refused_second = False
-            self.board.run_conveyor()
+            self._run_belt()
             left = self._paused_left if self._paused_left is not None else 0.0
             self._enter(State.TRANSPORT, "returns.sorting", max(left, 0.5))
         return False
@@ -391,7 +392,7 @@ class ReturnController:
         match event:
             case ItemPassedDiverter(bin=number) if self._passed(event):
                 return self._dropped(number, note="recovered after restart")
-            case Jam(eye=eye):
+            case Jam(eye=eye) if self._belt_jam(event):
                 self._jam(f"jam at {eye} eye during recovery", eye_blocked=eye == "diverter")
         return False
 
@@ -420,7 +421,10 @@ class ReturnController:
             case State.RECOVERING:
                 self._flush_found_nothing()
             case State.INTAKE | State.TRANSPORT:
-                self._jam(f"item not seen at the diverter in state {self.state}")
+                self._jam(
+                    f"item not seen at the diverter in state {self.state}",
+                    eye_blocked=self.board.diverter_blocked(),
+                )
             case State.JAM_REVERSING:
                 if self._expect_clear and self.now - self._reverse_started < (
                     self.config.reverse_seconds + self.config.jam_timeout
@@ -434,7 +438,7 @@ class ReturnController:
                 self._expect_clear = False
                 if self.choice is not None and self.choice.bin is not None:
                     self.board.divert(self.choice.bin)
-                self.board.run_conveyor()
+                self._run_belt()
                 state = self._jam_resume or State.TRANSPORT
                 self._enter(state, self.notice.key, self.config.transport_timeout)
             case State.CLOSING_DOOR:
@@ -465,6 +469,17 @@ class ReturnController:
         self._expect_clear = False
         self._ignore_clear = False
         self._reverse_started = 0.0
+
+    def _run_belt(self) -> None:
+        self.board.run_conveyor()
+        self._belt_since = self.now
+
+    def _belt_jam(self, event: Jam) -> bool:
+        """A jam the belt caused: the eye went blocked after we last started the belt.
+
+        An item can wait at an eye while the belt is stopped for its check-in; the board
+        counts that as a jam too, but reversing then would fight the item's real drop."""
+        return event.blocked_for <= (self.now - self._belt_since) + 0.05
 
     def _enter(
         self, state: State, notice: str, timeout: float | None = None, **params: Any
@@ -578,7 +593,7 @@ class ReturnController:
             self._out_of_service("bin_full", f"no room for {self.choice.role.value} items")
             return
         self.board.divert(self.choice.bin)
-        self.board.run_conveyor()
+        self._run_belt()
         self._enter(
             state, "returns.sorting", self.config.transport_timeout, returned=self.barcode or ""
         )
@@ -691,7 +706,7 @@ class ReturnController:
                 self.board.open_door()
                 self._enter(State.OPENING_DOOR, "returns.accepted", self.config.door_timeout)
             case State.INTAKE:
-                self.board.run_conveyor()
+                self._run_belt()
                 self._enter(State.INTAKE, "returns.taking_in", self.config.transport_timeout)
             case State.TRANSPORT | State.HELD | State.JAM_REVERSING | State.RECOVERING:
                 state = State.RECOVERING if previous is State.RECOVERING else State.TRANSPORT
@@ -701,7 +716,7 @@ class ReturnController:
                     return False
                 if self.choice is not None and self.choice.bin is not None:
                     self.board.divert(self.choice.bin)
-                self.board.run_conveyor()
+                self._run_belt()
                 self._enter(state, "returns.sorting", self.config.transport_timeout)
             case State.CLOSING_DOOR:
                 self.board.close_door()
@@ -817,7 +832,7 @@ class ReturnController:
             self.cycle, Stage.CHECKED_IN, bin=self.choice.bin, note=f"recovery flush ({why})"
         )
         self.board.divert(self.choice.bin or staff)
-        self.board.run_conveyor()
+        self._run_belt()
         self._enter(State.RECOVERING, "returns.recovering", self.config.transport_timeout)
         return Step(self.state, self.notice)
 

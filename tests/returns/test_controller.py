@@ -269,6 +269,7 @@ def test_jam_reverses_and_retries_then_alerts(rig: Rig) -> None:
     rig.board.intake = False
     rig.ev(IntakeCleared(device=D))
     for attempt in (1, 2, 3):
+        rig.wait(3.0)
         rig.ev(Jam(device=D, eye="diverter", blocked_for=3.0))
         assert rig.c.state is State.JAM_REVERSING
         assert rig.board.commands[-1] == "CONV REV"
@@ -276,6 +277,7 @@ def test_jam_reverses_and_retries_then_alerts(rig: Rig) -> None:
         rig.wait(0.6)
         assert rig.c.state is State.TRANSPORT, attempt
         assert rig.board.commands[-2:] == ["DIVERT 1", "CONV RUN"]
+    rig.wait(3.0)
     rig.ev(Jam(device=D, eye="diverter", blocked_for=3.0))
     assert rig.c.state is State.OUT_OF_SERVICE and rig.c.fault == "jam"
     assert rig.board.commands[-2:] == ["CONV STOP", "LAMP RED"]
@@ -544,3 +546,15 @@ def test_an_item_carried_in_behind_the_first_is_recorded_for_staff(rig: Rig) -> 
     assert next((c.barcode, c.bin, c.reason) for c in cycles) == (None, 3, "unidentified")
     assert any(f.kind == "unidentified_item" for f in rig.journal.faults())
     assert rig.c.counters()[3] == 1 and rig.checkin.calls == 1
+
+
+def test_an_item_waiting_at_the_eye_while_the_belt_was_stopped_is_no_jam(rig: Rig) -> None:
+    rig.present_and_scan("31000000000001")
+    rig.ev(DoorOpened(device=D))
+    rig.board.intake = False
+    rig.ev(IntakeCleared(device=D))  # the belt restarts now, after the check-in
+    rig.wait(0.5)
+    rig.ev(Jam(device=D, eye="diverter", blocked_for=3.0))  # blocked since before
+    assert rig.c.state is State.TRANSPORT
+    rig.ev(ItemPassedDiverter(device=D, bin=1))
+    assert rig.c.state is State.CLOSING_DOOR

@@ -11,6 +11,5 @@ def test_importing_the_controller_and_demo_wiring_loads_no_textual() -> None:
         "import sys, kiosk.returns, kiosk.returns.demo, kiosk.returns.outbox_checkin; "
         "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('kiosk.ui')))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from kiosk.i18n import Translator
+from kiosk.ui.screens.return_messages import ReturnTranslator
 from kiosk.returns.controller import (
     BinEmptied,
     Notice,
@@ -109,7 +110,7 @@ class ReturnScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.machine = machine
-        self.t = translator
+        self.t = ReturnTranslator(translator)
         self.print_receipt = print_receipt
         self.email_receipt = email_receipt
         """Capability: present only when the patron identified and e-mail is configured."""
