@@ -23,7 +23,7 @@ from kiosk.domain import Fee, FeeKind, Hold, HoldStatus, Item, Loan, Patron, Pat
 from kiosk.outbox.schema import cache
 from kiosk.outbox.store import Outbox
 from kiosk.outbox.target import Target
-from kiosk.policy import Decision, Profile, check_checkin, check_checkout
+from kiosk.policy import Decision, Profile, check_checkin, check_checkout, check_login
 
 CACHED = ("policy", "snapshot")
 DEFAULT_FORMAT = "book"
@@ -123,6 +123,39 @@ class OfflineDecider:
         found = self.cache.get("snapshot")
         return found[0] if found else {}
 
+    def login(self, card: str) -> dict[str, Any]:
+        """May ``card`` start a visit offline? ``pin_required`` follows the profile; PIN
+        hashes live only at central, so a machine that needs a PIN offline cannot check it
+        (``pin_verifiable`` is False) and the session must say so rather than guess."""
+        profile = self._profile()
+        if profile is None:
+            return _refusal("no_offline_policy") | {"message_key": "login.refused"}
+        snapshot = self._snapshot()
+        known = snapshot.get("patrons", {}).get(card)
+        if known is None:
+            return _refusal("unknown_card") | {"message_key": "login.refused"}
+        now = self.clock.now()
+        decision = check_login(profile, _account(card, known, now).patron, now, offline=True)
+        result = decision_dict(decision) | {
+            "pin_required": decision.pin_required,
+            "pin_verifiable": False,
+        }
+        self._add_blocks(result, snapshot.get("blocked", {}).get(card))
+        return result
+
+    @staticmethod
+    def _add_blocks(result: dict[str, Any], blocked: list[str] | None) -> None:
+        """Central's block list wins: a blocked card is refused offline, whatever else."""
+        if not blocked:
+            return
+        known_codes = {r["code"] for r in result["reasons"]}
+        for code in blocked:
+            if code not in known_codes:
+                result["reasons"].append(
+                    {"code": code, "message_key": f"reason.{code}", "params": {}}
+                )
+        result["allowed"] = False
+
     def checkout(
         self, card: str, item_barcode: str, *, items_this_visit: int = 0
     ) -> dict[str, Any]:
@@ -147,15 +180,7 @@ class OfflineDecider:
             items_this_visit=items_this_visit,
         )
         result = decision_dict(decision)
-        blocked = snapshot.get("blocked", {}).get(card)
-        if blocked:
-            known_codes = {r["code"] for r in result["reasons"]}
-            for code in blocked:
-                if code not in known_codes:
-                    result["reasons"].append(
-                        {"code": code, "message_key": f"reason.{code}", "params": {}}
-                    )
-            result["allowed"] = False
+        self._add_blocks(result, snapshot.get("blocked", {}).get(card))
         return result
 
     def checkin(self, item_barcode: str, *, branch: str | None = None) -> dict[str, Any]:

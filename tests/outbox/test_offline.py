@@ -48,6 +48,11 @@ def test_cache_is_fetched_and_aged(cached) -> None:
 def test_offline_decisions_use_the_policy_over_the_cache(cached) -> None:
     _, cache, _ = cached
     decide = OfflineDecider(cache)
+    login = decide.login(PATRONS[0])
+    assert login["allowed"] and login["pin_verifiable"] is False and "pin_required" in login
+    assert not decide.login(BLOCKED)["allowed"]
+    assert "staff_block" in {r["code"] for r in decide.login(BLOCKED)["reasons"]}
+    assert decide.login("3401019999999")["reasons"][0]["code"] == "unknown_card"
     ok = decide.checkout(PATRONS[0], ITEMS[0])
     assert ok["allowed"] and ok["due"] and ok["source"] == "offline"
     blocked = decide.checkout(BLOCKED, ITEMS[1])
