@@ -136,3 +136,123 @@ def test_serve_on_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
     )
     assert result.returncode == 7
     assert "load a fixture first" in result.stderr
+
+
+def test_server_killed_mid_batch_then_resent_is_one_application(
+    backend, open_store, tmp_path: Path
+) -> None:
+    """kill -9 while a batch is being applied; restart; resend: exactly one application."""
+    import signal
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from kiosk.central import open_central
+    from kiosk.central.security import PinHasher
+    from kiosk.central.services import load_fixture
+    from kiosk.clock import FixedClock
+
+    from .conftest import FAST
+    from .fixtures_data import HEFEI
+    from .helpers import state, tx
+
+    fixture = tmp_path / "hefei.toml"
+    fixture.write_text(HEFEI, encoding="utf-8")
+    central = open_store()
+    load_fixture(fixture, central.sessions, PinHasher(central.settings))
+    secret = central.service.add_machine("kiosk-9")
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    items = [f"312340000123{n}" for n in (45, 46, 47, 48, 50, 51)]
+    batch = []
+    for n in range(120):
+        at = start + timedelta(minutes=2 * n)
+        barcode = items[n % len(items)]
+        patron = ("3401010000001", "3401010000003")[n % 2]
+        batch.append(
+            tx(
+                "checkout",
+                at,
+                mode="offline",
+                machine="kiosk-9",
+                seq=2 * n,
+                patron=patron,
+                item=barcode,
+            )
+        )
+        batch.append(
+            tx(
+                "checkin",
+                at + timedelta(minutes=1),
+                mode="offline",
+                machine="kiosk-9",
+                seq=2 * n + 1,
+                item=barcode,
+            )
+        )
+    body = {"transactions": [t.to_wire() for t in batch]}
+    headers = {"Authorization": f"Bearer {secret}", "X-Kiosk-Machine": "kiosk-9"}
+
+    def serve() -> tuple[subprocess.Popen[str], str]:
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kiosk.cli",
+                "central",
+                "serve",
+                "--db",
+                backend.cli_url,
+                "--http",
+                f"127.0.0.1:{port}",
+                "--now",
+                "2026-11-23T02:00:00Z",
+            ],
+            cwd=tmp_path,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                return process, base
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise AssertionError("central did not start")
+
+    process, base = serve()
+    errors: list[Exception] = []
+
+    def send() -> None:
+        try:
+            httpx.post(f"{base}/v1/transactions", json=body, headers=headers, timeout=60)
+        except httpx.HTTPError as exc:  # the reply is lost: that is the point
+            errors.append(exc)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    time.sleep(0.3)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=20)
+    sender.join(timeout=60)
+    process, base = serve()
+    try:
+        reply = httpx.post(f"{base}/v1/transactions", json=body, headers=headers, timeout=120)
+        assert reply.status_code == 200, reply.text
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    outcomes = reply.json()["outcomes"]
+    assert len(outcomes) == len(batch)
+
+    reference = open_central(
+        f"sqlite:///{tmp_path / 'reference.db'}", clock=FixedClock(start), settings=FAST
+    )
+    try:
+        load_fixture(fixture, reference.sessions, PinHasher(reference.settings))
+        reference.service.apply_batch(batch)
+        assert state(central) == state(reference)
+    finally:
+        reference.dispose()
