@@ -306,7 +306,8 @@ class KioskApp(App[None]):
     def _close_warning(self) -> None:
         if self._warning is not None:
             warning, self._warning = self._warning, None
-            if warning.is_attached and warning in self.screen_stack:
+            # Only the top screen can be dismissed; below another dialog, _goto pops it.
+            if warning.is_attached and self.screen is warning:
                 warning.dismiss(None)
 
     # --- patron actions --------------------------------------------------------------------

@@ -34,9 +34,12 @@ class KioskScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         kiosk = self.kiosk
         yield TopBar(
-            kiosk.library_name, self.t("ui.ask_staff"), self.t("ui.offline_banner"), kiosk.online
+            kiosk.library_name, self.t("ui.ask_staff"), self.t("ui.offline_badge"), kiosk.online
         )
-        yield Feedback("", id="feedback")
+        feedback = Feedback(self._pending[0] if self._pending else "", id="feedback")
+        if self._pending:
+            feedback.tone = self._pending[1]
+        yield feedback
         if kiosk.demo is not None:
             yield DemoPanel(
                 kiosk.demo,
@@ -54,11 +57,17 @@ class KioskScreen(Screen[None]):
     def body(self) -> ComposeResult:
         yield from ()
 
+    _pending: tuple[str, str] | None = None
+
     def feedback(self, text: str, tone: str) -> None:
-        self.query_one(Feedback).show(text, tone)
+        """Show the answer to the last action (kept if the screen is being recomposed)."""
+        self._pending = (text, tone)
+        for widget in self.query(Feedback).results(Feedback):
+            widget.show(text, tone)
 
     def set_online(self, online: bool) -> None:
-        self.query_one(TopBar).set_online(online)
+        for bar in self.query(TopBar).results(TopBar):
+            bar.set_online(online)
         for button in self.query("#demo-network").results(Button):
             button.label = self.t("demo.go_offline" if online else "demo.go_online")
 

@@ -44,8 +44,8 @@ class TimeoutDialog(KioskModal):
                 yield Button(self.t("ui.timeout_continue"), id="continue", variant="success")
 
     def watch_remaining(self, value: int) -> None:
-        if self.is_mounted:
-            self.query_one("#countdown", Static).update(self.t("ui.timeout_text", seconds=value))
+        for label in self.query("#countdown").results(Static):
+            label.update(self.t("ui.timeout_text", seconds=value))
 
     @on(Button.Pressed, "#continue")
     def _continue(self, event: Button.Pressed) -> None:

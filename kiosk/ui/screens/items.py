@@ -60,14 +60,18 @@ class ItemsScreen(KioskScreen):
         )
 
     def add_row(self, row: Row) -> None:
-        table = self.query_one("#rows", DataTable)
+        tables = list(self.query("#rows").results(DataTable))
+        if not tables:  # being recomposed: on_mount lists every row of the visit again
+            return
+        table = tables[0]
         due = self.kiosk.t.date(row.due) if row.due and row.ok else ""
         status = self.status_text(row)
         marker = "✔" if row.ok else "✘"
         table.add_row(row.title or row.item, due, f"{marker} {status}")
         table.scroll_end(animate=False)
         count = sum(1 for r in self.kiosk.session.rows if r.ok)
-        self.query_one("#count", Static).update(self.t("ui.items_count", count=count))
+        for label in self.query("#count").results(Static):
+            label.update(self.t("ui.items_count", count=count))
 
     @on(Button.Pressed, "#finish")
     def _finish(self, event: Button.Pressed) -> None:

@@ -55,6 +55,8 @@ class TechnicianLoginScreen(Screen[None]):
 
 class TechnicianScreen(Screen[None]):
     DEFAULT_CSS = """
+    TechnicianScreen #tech-head { height: 3; }
+    TechnicianScreen #tech-head .title { width: 1fr; }
     TechnicianScreen #tech-cols { height: 1fr; }
     TechnicianScreen #tech-left { width: 1fr; padding: 0 1; }
     TechnicianScreen #tech-right { width: 1fr; padding: 0 1; }

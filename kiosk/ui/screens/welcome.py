@@ -19,6 +19,8 @@ class WelcomeScreen(KioskScreen):
             yield Static(self.t("ui.welcome_scan_card"), classes="hint big", id="hint-card")
         if kiosk.session.accepts_returns:
             yield Static(self.t("ui.welcome_scan_return"), classes="hint big", id="hint-return")
+        if not kiosk.online:
+            yield Static(self.t("ui.offline_banner"), classes="notice", id="offline-notice")
         yield Static(self.t("ui.choose_language"), classes="hint")
         with Horizontal(classes="languages"):
             for code in kiosk.settings.languages:
