@@ -200,6 +200,11 @@ class Journal:
         rows = self._rows(sql + (f" LIMIT {int(limit)}" if limit else ""))
         return [_cycle(r) for r in rows]
 
+    def cycles_for(self, barcode: str) -> list[CycleRecord]:
+        """Every cycle of one item, newest first (the technician's "where is it?")."""
+        rows = self._rows("SELECT * FROM cycles WHERE barcode = ? ORDER BY id DESC", (barcode,))
+        return [_cycle(r) for r in rows]
+
     def placed(self) -> int:
         """Finished cycles whose item is in a bin."""
         rows = self._rows(
