@@ -114,8 +114,8 @@ class Soak:
         while time.monotonic() < deadline:
             state = rig.state
             drops = sum(rig.sim.dropped.values())
-            if state is State.TAKE_BACK:
-                rig.sim.take_back()
+            if state in (State.TAKE_BACK, State.HELD):
+                rig.sim.take_back()  # the patron reads the screen and takes the item back
             elif state is State.OUT_OF_SERVICE:
                 self._technician()
             elif state is State.READING and self._finished(code):
