@@ -164,6 +164,8 @@ class Soak:
                 self.result.faults[fault] += 1
             self._return_one(code, fault)
             self._settle(code)
+            if fault == "jam":
+                rig.sim.clear_jam()  # an injected jam the item never met applies to it only
             if fault == "bin_full":
                 for number in range(1, rig.sim.bins + 1):
                     if rig.sim.full[number]:
