@@ -554,6 +554,19 @@ class Outbox:
                     .where(outbox.c.seq.in_(list(seqs)), outbox.c.state == RowState.SENDING.value)
                     .values(state=RowState.QUEUED.value, lease_owner=None, last_error=error)
                 )
+                # A row the machine meanwhile let through offline is a fact from now on;
+                # if the failed attempt did reach central, the resend only fetches its outcome.
+                for seq, fallback in conn.execute(
+                    select(outbox.c.seq, outbox.c.fallback).where(
+                        outbox.c.seq.in_(list(seqs)), outbox.c.fallback.is_not(None)
+                    )
+                ).all():
+                    if json.loads(fallback).get("allowed"):
+                        conn.execute(
+                            update(outbox)
+                            .where(outbox.c.seq == seq)
+                            .values(mode=TxMode.OFFLINE.value)
+                        )
             self._put_meta(conn, {"last_error": error, "last_error_at": repr(now)})
 
     def reject(self, seq: int, error: str) -> None:
@@ -611,11 +624,11 @@ class Outbox:
     def _follow_up(self, conn: Any, row: QueuedRow, delivery: Delivery) -> int | None:
         """Queue the fact the machine created when it answered offline and central disagreed.
 
-        The patron left with the item (fallback allowed, central refused the online request):
-        queue the checkout again as an offline fact. The patron was turned away (fallback
+        The patron left with the item (fallback allowed, central refused the online request,
+        perhaps answered again as a duplicate of a resend): queue it again as an offline fact. The patron was turned away (fallback
         refused) but central applied the checkout: queue a checkin that undoes it.
         """
-        if not row.fallback or row.mode != TxMode.ONLINE:
+        if not row.fallback:
             return None
         allowed = bool(row.fallback.get("allowed"))
         if allowed and delivery.outcome is TxOutcome.REFUSED:

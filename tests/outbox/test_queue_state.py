@@ -131,12 +131,9 @@ class QueueMachine(RuleBasedStateMachine):
         if row["fallback"] is not None:
             return
         self.box.fall_back(seq, {"allowed": allowed})
-        if row["state"] == "queued":
-            row["fallback"] = "local"
-            if not allowed:
-                row["state"] = "refused"
-        else:
-            row["fallback"] = allowed
+        row["fallback"] = allowed
+        if row["state"] == "queued" and not allowed:
+            row["state"] = "refused"  # turned away before anything was sent: nothing to send
 
     @rule()
     def restart(self) -> None:

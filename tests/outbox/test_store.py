@@ -177,6 +177,25 @@ def test_in_flight_fallback_allowed_but_central_refused_queues_the_fact(box: Out
     assert fact.uuid != tx.uuid
 
 
+def test_fallback_during_a_failed_send_becomes_a_fact_and_survives_a_lost_refusal(
+    box: Outbox,
+) -> None:
+    tx = box.enqueue("checkout", {"patron": "p", "item": "i"})
+    [row] = box.claim("a", 1, 30)
+    box.fall_back(tx.seq, {"allowed": True})  # the patron left with the item
+    box.requeue([row.seq], "timed out")  # the attempt failed; it may have reached central
+    again = box.get(tx.seq)
+    assert (again.state, again.mode) == (RowState.QUEUED, "offline")
+    [row] = box.claim("a", 1, 30)
+    assert row.transaction().mode is TxMode.OFFLINE
+    # Central had refused the online request before the reply got lost: the resend only
+    # fetches that refusal. The fact must still reach central, as a new transaction.
+    refusal = Delivery(row.uuid, TxOutcome.REFUSED, duplicate=True)
+    [follow] = box.record([(row.seq, refusal)])
+    fact = box.get(follow)
+    assert (fact.kind, fact.mode, fact.follows) == ("checkout", "offline", tx.seq)
+
+
 def test_in_flight_fallback_refused_but_central_applied_queues_a_checkin(box: Outbox) -> None:
     tx = box.enqueue("checkout", {"patron": "p", "item": "i"})
     [row] = box.claim("a", 1, 30)
