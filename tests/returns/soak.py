@@ -211,7 +211,9 @@ class Soak:
                 )
                 sim.clear_obstruction()
             case "second_item":
-                sim.set_cycle_time(self.slow_cycle)
+                # the belt must be able to stop before a second item is carried in: at the
+                # soak's full speed the intake takes 0.2 ms, faster than any controller
+                sim.set_cycle_time(0.2)
                 rig.return_item(code)
                 if self._wait_state(State.TRANSPORT):
                     sim.present_item()
