@@ -158,6 +158,19 @@ class HeartbeatOut(BaseModel):
     server_time: datetime
 
 
+class MachineView(BaseModel):
+    name: str
+    last_seen: datetime | None
+    queue_depth: int | None
+    oldest_age_s: float | None
+    mode: str | None
+    last_seq: int
+
+
+class MachinesOut(BaseModel):
+    machines: list[MachineView]
+
+
 class ExceptionView(BaseModel):
     id: int
     uuid: str

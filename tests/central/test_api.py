@@ -120,6 +120,9 @@ def test_item_policy_snapshot_heartbeat_exceptions(api) -> None:
         "/v1/machines/heartbeat", json={"queue_depth": 3, "oldest_age_s": 12.5, "mode": "offline"}
     )
     assert beat.status_code == 200 and "server_time" in beat.json()
+    (seen,) = api.get("/v1/machines").json()["machines"]
+    assert seen["name"] == "kiosk-1" and seen["queue_depth"] == 3 and seen["mode"] == "offline"
+    assert seen["oldest_age_s"] == 12.5
     offline = tx(
         "checkout",
         NOW - timedelta(hours=1),

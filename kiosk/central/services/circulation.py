@@ -26,6 +26,7 @@ from kiosk.central.schemas import (
     ItemView,
     LoanView,
     LoginOut,
+    MachineView,
     PatronSummary,
     ReasonOut,
 )
@@ -528,6 +529,21 @@ class CirculationService:
             row.oldest_age_s = Decimal(str(round(oldest_age_s, 3)))
             row.mode = mode
         return now
+
+    def machines(self) -> list[MachineView]:
+        """Every machine with what it last reported (for staff: who is offline, how far behind)."""
+        with self.sessions() as s:
+            return [
+                MachineView(
+                    name=row.name,
+                    last_seen=row.last_seen,
+                    queue_depth=row.queue_depth,
+                    oldest_age_s=float(row.oldest_age_s) if row.oldest_age_s is not None else None,
+                    mode=row.mode,
+                    last_seq=row.last_seq,
+                )
+                for row in s.scalars(select(m.Machine).order_by(m.Machine.name))
+            ]
 
     def exceptions(self, since: datetime | None = None, limit: int = 500) -> list[ExceptionView]:
         with self.sessions() as s:

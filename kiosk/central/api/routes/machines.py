@@ -5,7 +5,7 @@ from datetime import datetime
 from fastapi import APIRouter
 
 from kiosk.central.api.deps import CurrentMachine, ServiceDep
-from kiosk.central.schemas import ExceptionsOut, HeartbeatIn, HeartbeatOut
+from kiosk.central.schemas import ExceptionsOut, HeartbeatIn, HeartbeatOut, MachinesOut
 
 router = APIRouter(prefix="/v1", tags=["machines and staff"])
 
@@ -17,6 +17,12 @@ def heartbeat(body: HeartbeatIn, machine: CurrentMachine, service: ServiceDep) -
         machine, queue_depth=body.queue_depth, oldest_age_s=body.oldest_age_s, mode=body.mode
     )
     return HeartbeatOut(server_time=now)
+
+
+@router.get("/machines", response_model=MachinesOut)
+def machines(machine: CurrentMachine, service: ServiceDep) -> MachinesOut:
+    """Every machine's last heartbeat, queue depth and mode (for staff)."""
+    return MachinesOut(machines=service.machines())
 
 
 @router.get("/exceptions", response_model=ExceptionsOut)
