@@ -240,11 +240,17 @@ class Forwarder:
         while not self._stop.is_set():
             try:
                 done = self.step()
-                probe_due = (
-                    self.mode is Mode.OFFLINE
-                    or time.monotonic() - self._last_heartbeat >= self.heartbeat_every_s
+                now = time.monotonic()
+                timed_due = now - self._last_heartbeat >= self.heartbeat_every_s or (
+                    self.cache is not None and now - self._last_refresh >= self.refresh_every_s
                 )
-                if done == 0 and probe_due and not self.probe():
+                # Idle: probe when offline (is central back?) or when a heartbeat or a cache
+                # refresh is due; busy: the sends prove central is up, but the cache and
+                # heartbeat still keep their schedule.
+                probe = (done == 0 and (self.mode is Mode.OFFLINE or timed_due)) or (
+                    bool(done) and timed_due
+                )
+                if probe and not self.probe():
                     done = None
                 if time.monotonic() - self._last_prune >= self.prune_every_s:
                     self._last_prune = time.monotonic()

@@ -625,8 +625,9 @@ class Outbox:
         """Queue the fact the machine created when it answered offline and central disagreed.
 
         The patron left with the item (fallback allowed, central refused the online request,
-        perhaps answered again as a duplicate of a resend): queue it again as an offline fact. The patron was turned away (fallback
-        refused) but central applied the checkout: queue a checkin that undoes it.
+        perhaps answered again as a duplicate of a resend): queue it again as an offline
+        fact. The patron was turned away (fallback refused) but central applied the checkout:
+        queue a checkin that undoes it.
         """
         if not row.fallback:
             return None
