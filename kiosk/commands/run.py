@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 import tempfile
@@ -53,7 +54,14 @@ def demo(
         return
     from kiosk.ui.demo import build_demo
 
-    machine = build_demo(library, data_dir=data_dir, now=now, devices=not no_devices)
+    trace = os.environ.get("KIOSK_UI_TRACE")  # browser tests follow the screen through it
+    machine = build_demo(
+        library,
+        data_dir=data_dir,
+        now=now,
+        devices=not no_devices,
+        trace=Path(trace) if trace else None,
+    )
     try:
         assert machine.app is not None
         machine.app.run()

@@ -4,18 +4,21 @@ devices' scans, and keeps time (inactivity warning, goodbye)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import subprocess
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual import events, on
 from textual.app import App
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widgets import Button
 
 from drivers.events import (
     CardEvent,
@@ -106,8 +109,12 @@ class KioskApp(App[None]):
         demo_input: Callable[[DemoEntry], None] | None = None,
         demo_network: Callable[[bool], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        trace: Path | None = None,
     ) -> None:
         super().__init__()
+        self.trace = trace
+        """When set, every redraw appends the state and the buttons' cells as a JSON line
+        (browser tests click by coordinates on textual-serve's canvas)."""
         self.session = session
         self.settings = settings or UiSettings()
         self.control = control
@@ -155,6 +162,8 @@ class KioskApp(App[None]):
         self.set_interval(0.25, self._tick)
         for listener in self.ready_listeners:
             listener()
+        if self.trace is not None:
+            self.call_after_refresh(self.write_trace)
 
     def _screen_for(self, state: State, step: Step | None = None) -> Screen[Any]:
         if state is State.GOODBYE:
@@ -181,6 +190,30 @@ class KioskApp(App[None]):
                 await self._apply(step, event)
             finally:
                 self._busy = False
+                if self.trace is not None:
+                    self.call_after_refresh(self.write_trace)
+
+    def write_trace(self) -> None:
+        if self.trace is None:
+            return
+        buttons = {
+            str(button.id): list(button.region)
+            for button in self.screen.query(Button)
+            if button.id and button.region.area
+        }
+        line = {
+            "state": self.session.state.value,
+            "screen": type(self.screen).__name__,
+            "size": [self.size.width, self.size.height],
+            "rows": len(self.session.rows),
+            "buttons": buttons,
+        }
+        with self.trace.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.trace is not None:
+            self.call_after_refresh(self.write_trace)
 
     @property
     def settled(self) -> bool:

@@ -225,6 +225,7 @@ def build_demo(
     now: str | None = None,
     devices: bool = True,
     settings: UiSettings | None = None,
+    trace: Path | None = None,
 ) -> DemoMachine:
     """Wire the demo: central (loaded once per data directory), session, app and devices."""
     if library not in LIBRARIES:
@@ -298,6 +299,7 @@ def build_demo(
         demo=machine.cast.script(),
         demo_input=machine.demo_input if devices else None,
         demo_network=machine.demo_network,
+        trace=trace,
     )
     machine.app = app
     bridge = DeviceBridge(app)

@@ -48,7 +48,7 @@ def demo(templates, tmp_path_factory, tmp_path: Path) -> Iterator:
         machine.close()
 
 
-async def wait_for(pilot, condition, timeout: float = 8.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(pilot, condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
@@ -143,18 +143,18 @@ async def test_technician_card_opens_technician_mode(demo) -> None:  # type: ign
 
 
 async def test_inactivity_warning_then_logout(demo) -> None:  # type: ignore[no-untyped-def]
-    machine = demo("hefei", idle_seconds=1, warning_seconds=2)
+    machine = demo("hefei", idle_seconds=2, warning_seconds=5)
     app, cast = machine.app, machine.cast
     async with app.run_test(size=SIZE) as pilot:
         await pilot.click("#demo-card-0")
         await wait_for(pilot, lambda: app.session.state is State.PIN)
         await enter_pin(pilot, app, cast.borrower_pin)
         await wait_for(pilot, lambda: isinstance(app.screen, TimeoutDialog))
-        assert "2" in texts(app) or "1" in texts(app)  # the countdown
+        assert any(f" {n} " in texts(app) for n in range(1, 6))  # the countdown
         await pilot.click("#continue")  # one touch to continue
         await settle(pilot, app)
         assert app.session.state is State.ITEMS
         # then nothing: the warning comes back and the visit ends
-        await wait_for(pilot, lambda: app.session.state is not State.ITEMS, timeout=10)
+        await wait_for(pilot, lambda: app.session.state is not State.ITEMS, timeout=20)
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), timeout=10)
         assert app.session.patron is None and app.session.rows == []

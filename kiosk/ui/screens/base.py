@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button
 
@@ -33,26 +33,33 @@ class KioskScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         kiosk = self.kiosk
-        yield TopBar(
-            kiosk.library_name, self.t("ui.ask_staff"), self.t("ui.offline_badge"), kiosk.online
-        )
-        feedback = Feedback(self._pending[0] if self._pending else "", id="feedback")
-        if self._pending:
-            feedback.tone = self._pending[1]
-        yield feedback
-        if kiosk.demo is not None:
-            yield DemoPanel(
-                kiosk.demo,
-                {
-                    "panel": self.t("demo.panel"),
-                    "cards": self.t("demo.cards"),
-                    "items": self.t("demo.items"),
-                    "network": self.t("demo.go_online" if not kiosk.online else "demo.go_offline"),
-                },
-                network=kiosk.can_toggle_network,
-            )
-        with Vertical(id="body"):
-            yield from self.body()
+        with Horizontal(id="frame"):
+            with Vertical(id="main"):
+                yield TopBar(
+                    kiosk.library_name,
+                    self.t("ui.ask_staff"),
+                    self.t("ui.offline_badge"),
+                    kiosk.online,
+                )
+                feedback = Feedback(self._pending[0] if self._pending else "", id="feedback")
+                if self._pending:
+                    feedback.tone = self._pending[1]
+                yield feedback
+                with Vertical(id="body"):
+                    yield from self.body()
+            if kiosk.demo is not None:
+                yield DemoPanel(
+                    kiosk.demo,
+                    {
+                        "panel": self.t("demo.panel"),
+                        "cards": self.t("demo.cards"),
+                        "items": self.t("demo.items"),
+                        "network": self.t(
+                            "demo.go_online" if not kiosk.online else "demo.go_offline"
+                        ),
+                    },
+                    network=kiosk.can_toggle_network,
+                )
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -29,7 +29,7 @@ class DemoScript:
 
 class DemoPanel(VerticalScroll):
     DEFAULT_CSS = """
-    DemoPanel { dock: right; width: 36; background: $boost; border-left: tall $accent;
+    DemoPanel { width: 36; height: 100%; background: $boost; border-left: tall $accent;
                 padding: 0 1; }
     DemoPanel .demo-head { text-style: bold; margin-top: 1; }
     DemoPanel Button { width: 100%; height: 3; min-width: 12; }
