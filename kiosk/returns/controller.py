@@ -281,6 +281,12 @@ class ReturnController:
         match event:
             case ItemPassedDiverter(bin=number):
                 self._unexpected_drop(number)
+            case Jam(eye="diverter"):
+                self._out_of_service(
+                    "unidentified_item",
+                    "an item is stuck at the diverter with no return "
+                    "in progress: remove it and check it in by hand",
+                )
             case ItemPresent():
                 self._begin_reading()
             case ScanEvent(code=code):
@@ -397,6 +403,8 @@ class ReturnController:
         return False
 
     def _on_out_of_service(self, event: object) -> bool:
+        if isinstance(event, ItemPassedDiverter) and not self._waiting_item():
+            self._unexpected_drop(event.bin)
         if isinstance(event, ItemPresent):
             self.notice = Notice("returns.out_of_service", {"fault": self.fault or ""})
         return False

@@ -558,3 +558,12 @@ def test_an_item_waiting_at_the_eye_while_the_belt_was_stopped_is_no_jam(rig: Ri
     assert rig.c.state is State.TRANSPORT
     rig.ev(ItemPassedDiverter(device=D, bin=1))
     assert rig.c.state is State.CLOSING_DOOR
+
+
+def test_an_item_stuck_at_the_diverter_while_idle_stops_the_machine(rig: Rig) -> None:
+    rig.ev(Jam(device=D, eye="diverter", blocked_for=3.0))
+    assert rig.c.state is State.OUT_OF_SERVICE and rig.c.fault == "unidentified_item"
+    rig.ev(ItemPassedDiverter(device=D, bin=3))  # the technician frees it into the staff bin
+    assert rig.journal.cycles()[0].reason == "unidentified"
+    rig.ev(TechnicianReset())
+    assert rig.c.state is State.IDLE
