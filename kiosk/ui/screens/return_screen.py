@@ -22,7 +22,6 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from kiosk.i18n import Translator
-from kiosk.ui.screens.return_messages import ReturnTranslator
 from kiosk.returns.controller import (
     BinEmptied,
     Notice,
@@ -32,6 +31,7 @@ from kiosk.returns.controller import (
     Step,
     TechnicianReset,
 )
+from kiosk.ui.screens.return_messages import ReturnTranslator
 
 
 class MachineHandle(Protocol):
