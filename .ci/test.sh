@@ -6,6 +6,12 @@ BIN=.venv/bin
 
 bash .ci/ensure-postgres.sh
 
+# The kiosk's browser test drives Debian's chromium (Playwright cannot download its own here).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing Debian's chromium for the browser test" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || true
+fi
+
 echo "== ruff"
 $BIN/ruff check .
 $BIN/ruff format --check .

@@ -35,7 +35,8 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SHOTS = ROOT / "tests" / "ui" / "screenshots"
+SHOTS = Path(os.environ.get("KIOSK_TEST_SHOTS", ""))
+"""Where the browser screenshot is kept (default: the test's temporary directory)."""
 
 
 def free_port() -> int:
@@ -92,7 +93,7 @@ def web_demo(templates, tmp_path_factory, tmp_path: Path):  # type: ignore[no-un
             server.kill()
             pytest.fail(f"kiosk demo --web did not start: {output[-2000:]}")
         time.sleep(0.2)
-    yield url, Trace(trace)
+    yield url, Trace(trace), Path(os.environ["KIOSK_TEST_SHOTS"]) if str(SHOTS) != "." else tmp_path
     server.terminate()
     try:
         server.wait(10)
@@ -103,9 +104,8 @@ def web_demo(templates, tmp_path_factory, tmp_path: Path):  # type: ignore[no-un
 def test_checkout_in_a_browser(web_demo) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
-    url, trace = web_demo
+    url, trace, folder = web_demo
     cast = pick_cast("hefei")
-    SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
@@ -140,7 +140,7 @@ def test_checkout_in_a_browser(web_demo) -> None:  # type: ignore[no-untyped-def
         tap("demo-item-1", state)
         state = trace.wait(lambda t: t["rows"] == 2)
         time.sleep(0.5)
-        shot = SHOTS / "web-checkout.png"
+        shot = folder / "web-checkout.png"
         try:
             page.screenshot(path=str(shot), timeout=15000)
         except Exception:  # headless Chromium can stall waiting for fonts: ask it directly
