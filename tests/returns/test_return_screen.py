@@ -121,3 +121,86 @@ async def test_unreadable_item_asks_to_try_again_in_chinese(demo: ReturnDemoMach
             if demo.machine.controller.state is State.IDLE:
                 break
         assert demo.machine.controller.state is State.IDLE
+
+
+async def test_the_demo_app_for_kiosk_demo_mode_return(tmp_path: Path) -> None:
+    from kiosk.ui.screens.return_app import build_return_demo_app
+
+    app, machine = build_return_demo_app(
+        "sanjose", data_dir=tmp_path, language="vi", cycle_time=0.1
+    )
+    try:
+        async with app.run_test(size=(110, 48)) as pilot:
+            await pilot.pause(0.3)
+            await pilot.click("#demo-insert")
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if app.screen.query_one("#receipt").display:
+                    break
+            assert "Đã trả" in str(app.screen.query_one("#returned").render())
+            assert "▮" in str(app.screen.query_one("#picture").render())  # the drawn door
+    finally:
+        machine.close()
+
+
+def test_kiosk_run_wiring_from_the_machine_config(tmp_path: Path) -> None:
+    """``build_from_machine_config``: devices from [devices] (sim: -> simulator ptys), check-ins
+    through the machine's queue, bins from [returns]."""
+    from drivers.sim.returnunit import ReturnUnitSim
+    from drivers.sim.scanner import ScannerSim
+    from kiosk.central import open_central
+    from kiosk.central.security import PinHasher
+    from kiosk.central.services import load_fixture
+    from kiosk.config import MachineConfig
+    from kiosk.outbox.wiring import open_machine_queue
+    from kiosk.returns import build_from_machine_config
+    from kiosk.returns.demo import ServiceTarget, fixture_path
+
+    central = open_central(f"sqlite:///{tmp_path / 'central.db'}")
+    load_fixture(fixture_path("hamburg"), central.sessions, PinHasher(central.settings), None)
+    config = MachineConfig(
+        machine_id="drop-1",
+        library="hamburg",
+        mode="return",
+        devices={
+            "belt": {"kind": "return_unit", "url": "sim:", "bins": 4},
+            "reader": {"kind": "scanner", "url": "sim:"},
+        },
+        outbox={"path": str(tmp_path / "queue.db")},
+        returns={
+            "bins": [
+                {"number": 1, "role": "reshelve"},
+                {"number": 2, "role": "hold_shelf"},
+                {"number": 3, "role": "transit"},
+                {"number": 4, "role": "staff"},
+            ],
+            "journal": str(tmp_path / "returns.db"),
+        },
+    )
+    queue = open_machine_queue(config, target=ServiceTarget(central.service))
+    sim = ReturnUnitSim(bins=4, cycle_time=0.1).start()
+    scanner = ScannerSim().start()
+    queue.forwarder.start()
+    machine = build_from_machine_config(
+        config,
+        queue=queue,
+        data_dir=tmp_path,
+        urls={"belt": sim.path, "reader": scanner.path},
+        branch="zentrale",
+    )
+    try:
+        machine.start()
+        controller = machine.controller
+        _wait(lambda: controller.state is State.IDLE)
+        sim.present_item()
+        scanner.scan("M000000011")  # a waiting hold, pickup at zentrale
+        _wait(lambda: controller.state is State.IDLE and controller.last_returned is not None)
+        assert controller.last_returned.role == "hold_shelf"
+        assert sim.bin_counts[2] == 1
+        [row] = [r for r in queue.outbox.rows() if r.kind == "checkin"]
+        assert row.payload == {"item": "M000000011", "branch": "zentrale"}
+    finally:
+        machine.stop()
+        queue.close()
+        sim.stop()
+        scanner.stop()
