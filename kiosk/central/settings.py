@@ -30,5 +30,9 @@ class CentralSettings(BaseSettings):
     mail_dir: Path = Path("var/mail")
     """Where the default mail adapter writes notices as .eml files."""
     mail_from: str = "library@localhost"
+    snapshot_ttl_s: float = Field(0.0, ge=0)
+    """Serve one built offline snapshot for this many seconds (0: build it for every request).
+    A large network whose machines poll often may set 30: a snapshot for 100,000 patrons
+    takes a second or two to build, and offline decisions tolerate that much staleness."""
     max_batch: int = Field(1000, ge=1)
     """Largest batch ``POST /v1/transactions`` accepts."""

@@ -358,3 +358,27 @@ def test_checkin_of_a_copy_on_the_hold_shelf_keeps_it_for_its_patron(load) -> No
     assert again.result["hold_id"] == first.result["hold_id"]
     ready = [h for h in state(central)["holds"] if h[3] == "ready"]
     assert len(ready) == 1
+
+
+def test_snapshot_reflects_changes_unless_a_ttl_is_set(load, clock) -> None:
+    from kiosk.central import CentralSettings
+    from kiosk.central.services import CirculationService
+
+    from .conftest import FAST
+
+    central = load(HEFEI)
+    fresh = central.service
+    cached = CirculationService(
+        central.sessions,
+        central.profile,
+        clock,
+        CentralSettings(**{**FAST.model_dump(), "snapshot_ttl_s": 60}),
+    )
+    assert fresh.snapshot()["patrons"][WANG]["loans"] == 0
+    assert cached.snapshot()["patrons"][WANG]["loans"] == 0
+    fresh.apply(tx("checkout", NOW, patron=WANG, item=HONGLOU))
+    assert fresh.snapshot()["patrons"][WANG]["loans"] == 1
+    assert cached.snapshot()["patrons"][WANG]["loans"] == 0  # served from its cache
+    snap = fresh.snapshot()
+    assert snap["blocked"][OLD] == ["old_card_prefix"]
+    assert snap["patrons"][LI]["overdue"] == 1 and snap["patrons"][LI]["balance"] == "0.00"

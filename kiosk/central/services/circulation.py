@@ -7,6 +7,7 @@ See docs/central-api.md, "Service layer".
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -60,6 +61,7 @@ class CirculationService:
         self.max_pin_attempts = self.settings.pin_max_attempts or profile.pin.max_attempts
         self.lock_minutes = self.settings.pin_lock_minutes or profile.pin.lockout_minutes
         self.applier = TransactionApplier(profile, self.hasher, self.max_pin_attempts)
+        self._snapshot_cache: tuple[float, dict[str, Any]] | None = None
 
     @property
     def currency(self) -> str:
@@ -424,7 +426,21 @@ class CirculationService:
         }
 
     def snapshot(self) -> dict[str, Any]:
-        """What a machine caches to decide offline: blocks, holds, per-patron counts."""
+        """What a machine caches to decide offline: blocks, holds, per-patron counts.
+
+        Built at most once per ``snapshot_ttl_s`` per process: every machine polls it, and
+        for 100,000 patrons it takes seconds to build.
+        """
+        ttl = self.settings.snapshot_ttl_s
+        cached = self._snapshot_cache
+        started = time.monotonic()
+        if ttl and cached is not None and started - cached[0] < ttl:
+            return cached[1]
+        body = self._build_snapshot()
+        self._snapshot_cache = (started, body)
+        return body
+
+    def _build_snapshot(self) -> dict[str, Any]:
         now = self.clock.now()
         today = local_date(now, self.profile.timezone)
         with self.sessions() as s:
@@ -447,7 +463,15 @@ class CirculationService:
             )
             patrons: dict[str, dict[str, Any]] = {}
             blocked: dict[str, list[str]] = {}
-            for row in s.scalars(select(m.Patron)):
+            columns = (
+                m.Patron.id,
+                m.Patron.barcode,
+                m.Patron.name,
+                m.Patron.category,
+                m.Patron.expires,
+                m.Patron.blocked,
+            )
+            for row in s.connection().execute(select(*columns)):
                 balance = Decimal(owed.get(row.id, 0) or 0).quantize(Decimal("0.01"))
                 patrons[row.barcode] = {
                     "category": row.category,
@@ -456,7 +480,14 @@ class CirculationService:
                     "overdue": overdue.get(row.id, 0),
                     "balance": str(balance),
                 }
-                decision = check_login(self.profile, mapping.patron_of(row), now)
+                patron = Patron(
+                    barcode=row.barcode,
+                    name=row.name,
+                    category=row.category,
+                    expires=row.expires,
+                    blocked=row.blocked or "",
+                )
+                decision = check_login(self.profile, patron, now)
                 codes = [] if decision.allowed else [r.code for r in decision.reasons]
                 if row.blocked and "staff_block" not in codes:
                     codes.append("staff_block")
