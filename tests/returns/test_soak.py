@@ -12,6 +12,8 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
+import pytest
+
 from kiosk.returns.journal import Stage
 from tests.returns.conftest import Rig
 from tests.returns.soak import Soak, SoakResult, check_every_item_once, soak_snapshot
@@ -21,6 +23,7 @@ MACHINES = 4
 CYCLE = 0.002
 
 
+@pytest.mark.slow
 def test_soak_random_faults(make_rig: Callable[..., Rig]) -> None:
     snapshot = soak_snapshot(COUNT)
     share = COUNT // MACHINES
