@@ -67,6 +67,16 @@ def main() -> None:
                     if n >= 10:  # warm-up excluded
                         logins.append((t1 - t0) * 1000)
                         reads.append((t2 - t1) * 1000)
+                snaps = []
+                for _ in range(3):
+                    t0 = time.perf_counter()
+                    snap = client.get("/v1/snapshot", timeout=120)
+                    snaps.append(time.perf_counter() - t0)
+                    snap.raise_for_status()
+                snapshot_line = (
+                    f"{kind:9} snapshot (all {patrons} patrons): median "
+                    f"{statistics.median(snaps):.2f} s, {len(snap.content) / 1e6:.1f} MB"
+                )
             both = [a + b for a, b in zip(logins, reads, strict=True)]
             print(
                 f"{kind:9} {load_s:>7.0f} {statistics.median(logins):>8.1f}ms "
@@ -75,6 +85,7 @@ def main() -> None:
                 f"{percentile(both, 0.99):>7.1f}ms",
                 flush=True,
             )
+            print(snapshot_line, flush=True)
 
 
 if __name__ == "__main__":
