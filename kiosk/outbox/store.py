@@ -594,26 +594,45 @@ class Outbox:
         follow_ups: list[int] = []
         try:
             with self.engine.begin() as conn:
+                seqs = [seq for seq, _ in deliveries]
+                current = {
+                    r["seq"]: r
+                    for r in conn.execute(select(outbox).where(outbox.c.seq.in_(seqs)))
+                    .mappings()
+                    .all()
+                }
+                changes = []
                 for seq, delivery in deliveries:
-                    row = conn.execute(select(outbox).where(outbox.c.seq == seq)).mappings().first()
+                    row = current.get(seq)
                     if row is None or row["state"] in TERMINAL_STATES:
-                        continue
+                        continue  # a late duplicate reply: the first outcome stands
                     body = delivery.to_wire()
                     del body["uuid"], body["outcome"]
+                    changes.append(
+                        {
+                            "b_seq": seq,
+                            "b_state": _STATE_FOR_OUTCOME[delivery.outcome].value,
+                            "b_outcome": delivery.outcome.value,
+                            "b_result": _JSON.encode(body),
+                        }
+                    )
+                    if row["fallback"]:
+                        follow = self._follow_up(conn, QueuedRow.from_mapping(row), delivery)
+                        if follow is not None:
+                            follow_ups.append(follow)
+                if changes:  # one executemany for the batch
                     conn.execute(
                         update(outbox)
-                        .where(outbox.c.seq == seq)
+                        .where(outbox.c.seq == bindparam("b_seq"))
                         .values(
-                            state=_STATE_FOR_OUTCOME[delivery.outcome].value,
-                            outcome=delivery.outcome.value,
-                            result=json.dumps(body, default=str),
+                            state=bindparam("b_state"),
+                            outcome=bindparam("b_outcome"),
+                            result=bindparam("b_result"),
                             done_at=now,
                             lease_owner=None,
-                        )
+                        ),
+                        changes,
                     )
-                    follow = self._follow_up(conn, QueuedRow.from_mapping(row), delivery)
-                    if follow is not None:
-                        follow_ups.append(follow)
                 if deliveries:
                     self._put_meta(conn, {"last_delivery_at": repr(now)})
         except (DBAPIError, sqlite3.Error) as exc:
