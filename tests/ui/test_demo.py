@@ -61,6 +61,7 @@ async def test_demo_visit_offline_mid_visit(demo) -> None:  # type: ignore[no-un
     async with app.run_test(size=SIZE) as pilot:
         await pilot.click("#demo-card-0")  # through the card reader's pty
         await wait_for(pilot, lambda: app.session.state is State.PIN)
+        await settle(pilot, app)  # the PIN pad is on screen
         await enter_pin(pilot, app, cast.borrower_pin)
         assert app.session.state is State.ITEMS
         await pilot.click("#demo-item-0")  # through the scanner's pty
@@ -148,6 +149,7 @@ async def test_inactivity_warning_then_logout(demo) -> None:  # type: ignore[no-
     async with app.run_test(size=SIZE) as pilot:
         await pilot.click("#demo-card-0")
         await wait_for(pilot, lambda: app.session.state is State.PIN)
+        await settle(pilot, app)  # the PIN pad is on screen
         await enter_pin(pilot, app, cast.borrower_pin)
         await wait_for(pilot, lambda: isinstance(app.screen, TimeoutDialog))
         assert any(f" {n} " in texts(app) for n in range(1, 6))  # the countdown
