@@ -401,6 +401,19 @@ class Outbox:
             row = conn.execute(select(outbox).where(outbox.c.seq == seq)).mappings().first()
         return QueuedRow.from_mapping(row) if row else None
 
+    def find(self, uuid: str) -> QueuedRow | None:
+        """The row with this UUID, searched newest first (recent ones are found at once;
+        ``uuid`` carries no index, so that an enqueue writes a single b-tree page)."""
+        with self.reading() as conn:
+            row = (
+                conn.execute(
+                    select(outbox).where(outbox.c.uuid == uuid).order_by(outbox.c.seq.desc())
+                )
+                .mappings()
+                .first()
+            )
+        return QueuedRow.from_mapping(row) if row else None
+
     def rows(
         self, states: Iterable[RowState] | None = None, *, limit: int | None = None
     ) -> list[QueuedRow]:

@@ -369,3 +369,10 @@ def test_readers_never_wait_for_a_writer_and_a_stuck_writer_is_one_error(
             other.execute("ROLLBACK")
             other.close()
         assert box.enqueue("checkin", {"item": "2"}).seq == tx.seq + 1
+
+
+def test_find_by_uuid(box: Outbox) -> None:
+    txs = [box.enqueue("checkin", {"item": str(n)}) for n in range(50)]
+    assert box.find(txs[-1].uuid).seq == txs[-1].seq
+    assert box.find(txs[0].uuid).seq == txs[0].seq
+    assert box.find("no-such-uuid") is None
