@@ -351,3 +351,71 @@ def test_goodbye_ignores_other_events(session: Session) -> None:
     session.handle(FinishRequested())
     assert not session.handle(FinishRequested()).changed
     assert session.state is State.GOODBYE
+
+
+def _hamburg_like_chain() -> BarcodeChain:
+    """Cards and items that look alike (a letter and digits), as in a real profile."""
+    return BarcodeChain(
+        [BarcodeRule(name="lettered card", kind=BarcodeKind.PATRON, charset="^[A-Z][0-9]{6,12}$")]
+    )
+
+
+def test_scan_the_rules_call_a_card_but_central_knows_as_an_item(
+    backend: ScriptedBackend,
+) -> None:
+    backend.pins["A000000010"] = "1234"
+    backend.known_items.add("M000000052")
+    session = Session(backend, barcodes=_hamburg_like_chain())
+    assert session.handle(ItemScanned("A000000010")).state is State.PIN
+    session.handle(PinEntered("1234"))
+    step = session.handle(ItemScanned("M000000052"))
+    assert step.row is not None and step.row.kind is RowKind.CHECKOUT
+    # a real other card is still a card
+    assert session.handle(ItemScanned("B000000011")).message_key == "scan.card_in_items"
+
+
+def test_misread_barcode_is_refused_unless_central_knows_it(backend: ScriptedBackend) -> None:
+    chain = BarcodeChain(
+        [
+            BarcodeRule(
+                name="codabar item",
+                kind=BarcodeKind.ITEM,
+                prefixes=("3",),
+                charset="digits",
+                length=14,
+                check="codabar_mod10",
+            )
+        ]
+    )
+    session = Session(backend, barcodes=chain)
+    session.handle(CardRead(PATRON))
+    session.handle(PinEntered("1234"))
+    step = session.handle(ItemScanned("39999999999990"))
+    assert (step.message_key, step.changed) == ("reason.barcode_check_digit", False)
+    backend.known_items.add("39999999999990")
+    assert session.handle(ItemScanned("39999999999990")).row is not None
+
+
+def test_login_notices_are_kept_for_the_screen(backend: ScriptedBackend) -> None:
+    from kiosk.backend import LoginReply, LoginStatus, PatronView, ReasonView
+
+    original = backend.login
+
+    def login(card: str, pin: str | None) -> LoginReply:
+        reply = original(card, pin)
+        if reply.status is LoginStatus.OK:
+            return LoginReply(
+                LoginStatus.OK,
+                PatronView("••••0001", "X"),
+                notices=(ReasonView("staff_block"), ReasonView("card_expired")),
+            )
+        return reply
+
+    backend.login = login  # type: ignore[method-assign]
+    session = Session(backend)
+    session.handle(CardRead(PATRON))
+    step = session.handle(PinEntered("1234"))
+    assert step.tone is Tone.WARN
+    assert [n.code for n in session.notices] == ["staff_block", "card_expired"]
+    session.handle(TimedOut())
+    assert session.notices == ()
