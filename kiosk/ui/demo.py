@@ -39,7 +39,7 @@ from kiosk.domain.barcode import BarcodeChain
 from kiosk.errors import ConfigError
 from kiosk.outbox import Delivery, TargetUnavailable
 from kiosk.outbox.wiring import MachineQueue, open_machine_queue
-from kiosk.session import Session, SessionSettings
+from kiosk.session import Mode, Session, SessionSettings
 from kiosk.ui.app import KioskApp
 from kiosk.ui.bridge import DeviceBridge
 from kiosk.ui.demo_data import LIBRARIES, DemoCast, fixture_path, pick_cast
@@ -226,6 +226,7 @@ def build_demo(
     devices: bool = True,
     settings: UiSettings | None = None,
     trace: Path | None = None,
+    mode: Mode = Mode.CHECKOUT,
 ) -> DemoMachine:
     """Wire the demo: central (loaded once per data directory), session, app and devices."""
     if library not in LIBRARIES:
@@ -276,7 +277,7 @@ def build_demo(
     )
     session = Session(
         backend,
-        settings=SessionSettings(double_scan_window=settings.double_scan_seconds),
+        settings=SessionSettings(double_scan_window=settings.double_scan_seconds, mode=mode),
         barcodes=BarcodeChain(profile.barcodes.rules),
         clock=clock,
     )
