@@ -494,23 +494,36 @@ class CirculationService:
                 if codes:
                     blocked[row.barcode] = codes
             holds: dict[str, dict[str, Any]] = {}
-            for hold, patron, item in s.execute(
-                select(m.Hold, m.Patron, m.Item)
-                .join(m.Patron, m.Hold.patron_id == m.Patron.id)
-                .join(
-                    m.Item,
-                    func.coalesce(m.Hold.ready_item_id, m.Hold.item_id) == m.Item.id,
+            hold_table, patron_table = m.Hold.__table__, m.Patron.__table__
+            copy = m.Item.__table__.alias("copy")
+            shelf = m.Item.__table__.alias("shelf")
+            rows = s.connection().execute(
+                select(
+                    hold_table.c.pickup_branch,
+                    hold_table.c.status,
+                    patron_table.c.barcode.label("card"),
+                    patron_table.c.name,
+                    copy.c.barcode.label("copy_barcode"),
+                    shelf.c.barcode.label("shelf_barcode"),
                 )
-                .where(m.Hold.status.in_(mapping.ACTIVE_HOLDS))
-                .order_by(m.Hold.placed, m.Hold.id)
-            ):
+                .select_from(hold_table)
+                .join(patron_table, hold_table.c.patron_id == patron_table.c.id)
+                .outerjoin(copy, hold_table.c.item_id == copy.c.id)
+                .outerjoin(shelf, hold_table.c.ready_item_id == shelf.c.id)
+                .where(hold_table.c.status.in_(mapping.ACTIVE_HOLDS))
+                .order_by(hold_table.c.placed, hold_table.c.id)
+            )
+            for row in rows:
+                barcode = row.shelf_barcode or row.copy_barcode
+                if barcode is None:
+                    continue  # a title hold still waiting: no copy to keep back yet
                 holds.setdefault(
-                    item.barcode,
+                    barcode,
                     {
-                        "patron_alias": mapping.patron_of(patron).alias,
-                        "patron": patron.barcode,
-                        "pickup_branch": hold.pickup_branch,
-                        "status": hold.status,
+                        "patron_alias": Patron(barcode=row.card, name=row.name, category="").alias,
+                        "patron": row.card,
+                        "pickup_branch": row.pickup_branch,
+                        "status": row.status,
                     },
                 )
         return {
