@@ -208,8 +208,17 @@ def _translate(error: DBAPIError | sqlite3.Error, path: Path) -> QueueError:
             f"the queue file {path} is locked by another process for too long",
             path=str(path),
         )
+    if "not a database" in text or "malformed" in text:
+        return QueueError(
+            "queue.damaged",
+            f"the queue file {path} is not a readable queue (damaged, or another kind of "
+            "file); keep it for recovery and do not delete it",
+            path=str(path),
+        )
     return QueueError(
-        "queue.storage", f"the queue file {path} could not be written: {error}", path=str(path)
+        "queue.storage",
+        f"the queue file {path} could not be used: {getattr(error, 'orig', error)}",
+        path=str(path),
     )
 
 

@@ -93,3 +93,14 @@ def test_queue_from_machine_config(
     )
     code, out, _ = run(capsys, "status", "--config", str(config))
     assert code == 0 and "refused 1" in out
+
+
+def test_damaged_queue_is_one_line_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "queue.db"
+    bad.write_bytes(b"not sqlite at all " * 100)
+    code, _, err = run(capsys, "status", "--queue", str(bad))
+    assert code == 5 and err.count("\n") == 1
+    assert "is not a readable queue" in err and "do not delete it" in err
+    assert bad.read_bytes() == b"not sqlite at all " * 100
