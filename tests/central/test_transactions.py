@@ -382,3 +382,13 @@ def test_snapshot_reflects_changes_unless_a_ttl_is_set(load, clock) -> None:
     snap = fresh.snapshot()
     assert snap["blocked"][OLD] == ["old_card_prefix"]
     assert snap["patrons"][LI]["overdue"] == 1 and snap["patrons"][LI]["balance"] == "0.00"
+
+
+def test_snapshot_lists_copies_kept_for_holds(load) -> None:
+    central = load(SANJOSE)
+    svc = central.service
+    assert svc.snapshot()["holds"] == {}  # Minh's title hold has no copy yet
+    svc.apply(tx("checkin", NOW, item="31197000000015", branch="king"))
+    held = svc.snapshot()["holds"]["31197000000015"]
+    assert held["status"] == "ready" and held["pickup_branch"] == "king"
+    assert held["patron"] == "21197000000029" and held["patron_alias"].endswith("0029")
