@@ -33,7 +33,7 @@ from kiosk.central.security import PinHasher
 from kiosk.central.services import load_fixture
 from kiosk.clock import Clock, clock_from
 from kiosk.config import MachineConfig
-from kiosk.config.ui import UiSettings, hash_technician_pin
+from kiosk.config.ui import UiSettings
 from kiosk.domain import Transaction
 from kiosk.domain.barcode import BarcodeChain
 from kiosk.errors import ConfigError
@@ -50,6 +50,10 @@ log = logging.getLogger("kiosk.demo")
 
 DEMO_TECHNICIAN_PIN = "2468"
 """Shown in the README; a real machine sets its own hash in [ui] technician_pin_hash."""
+DEMO_TECHNICIAN_PIN_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$GCmqtHm7ewlYbQIZNnL7UQ$hMmwbXgwoomVuRgClN71rmF/y3aYVRm3JMZAGABnnig"  # noqa: E501
+)
+"""argon2id of DEMO_TECHNICIAN_PIN, made once (hashing at every start costs ~0.3 s)."""
 DEMO_NOW = "2026-11-23T10:00:00"
 """The demo fixtures describe this day; ``--now`` moves it."""
 CARD_PATTERN = r"(?:\][A-Za-z][0-9A-Za-z])?(?P<card>[A-Za-z]?\d{6,19})"
@@ -243,7 +247,7 @@ def build_demo(
         load_fixture(fixture_path(library), central.sessions, PinHasher(central.settings), None)
     profile = central.profile
     settings = settings or UiSettings(
-        technician_pin_hash=hash_technician_pin(DEMO_TECHNICIAN_PIN),
+        technician_pin_hash=DEMO_TECHNICIAN_PIN_HASH,
         technician_cards=("TECH0001",),
     )
     holder: dict[str, DemoMachine] = {}

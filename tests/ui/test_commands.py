@@ -41,3 +41,12 @@ def test_run_with_a_plain_text_technician_pin(
 def test_demo_with_an_unknown_library(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--library", "atlantis"]) != 0
     assert "atlantis" in capsys.readouterr().err
+
+
+def test_demo_technician_pin_hash_matches_the_documented_pin() -> None:
+    from kiosk.config.ui import UiSettings
+    from kiosk.ui.demo import DEMO_TECHNICIAN_PIN, DEMO_TECHNICIAN_PIN_HASH
+
+    settings = UiSettings(technician_pin_hash=DEMO_TECHNICIAN_PIN_HASH)
+    assert settings.technician_pin_ok(DEMO_TECHNICIAN_PIN)
+    assert not settings.technician_pin_ok("0000")
