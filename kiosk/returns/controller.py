@@ -198,8 +198,15 @@ class ReturnController:
         self.now = now
         return self._recover("start")
 
-    def handle(self, event: object) -> Step:
-        """Apply one event; return the resulting step."""
+    def handle(self, event: object, now: float | None = None) -> Step:
+        """Apply one event; return the resulting step.
+
+        ``now`` (monotonic seconds) is when the event is handled; timers started by it run
+        from there. Without it the time of the last :class:`Tick` is used, which lags when
+        events queue up behind a slow commit.
+        """
+        if now is not None and now > self.now:
+            self.now = now
         returned_before = self.last_returned
         finished = self._dispatch(event)
         step = Step(

@@ -106,7 +106,7 @@ class ReturnMachine:
                 event = None
             try:
                 if event is not None:
-                    controller.handle(event)
+                    controller.handle(event, self.monotonic())
                 now = self.monotonic()
                 if now >= next_tick:
                     controller.handle(Tick(now))

@@ -122,8 +122,8 @@ class Rig:
         machine.controller.listeners.append(self._on_step)
         handle = machine.controller.handle
 
-        def traced(event: object) -> Step:
-            step = handle(event)
+        def traced(event: object, now: float | None = None) -> Step:
+            step = handle(event, now)
             if not isinstance(event, Tick):
                 self.trace.append(f"{time.monotonic():.4f} {event!r:.90} -> {step.state}")
             return step
