@@ -117,7 +117,7 @@ class CentralServer:
             stderr=log,
             env={**os.environ, "KIOSK_NOW": ""},
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # generous: CI machines may be loaded
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"central exited: {(self.tmp / 'central.log').read_text()}")
@@ -126,7 +126,7 @@ class CentralServer:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError("central did not start within 30 s")
+        raise RuntimeError("central did not start within 60 s")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -136,7 +136,7 @@ def test_long_outage_ten_thousand_queued_then_all_delivered(
     box = Outbox(tmp_path / "queue.db", "kiosk-1", min_free_bytes=0)
     forwarder = Forwarder(
         box,
-        HttpTarget(central.base_url, "kiosk-1", secret, timeout_s=10, connect_timeout_s=0.5),
+        HttpTarget(central.base_url, "kiosk-1", secret, timeout_s=60, connect_timeout_s=0.5),
         batch_size=500,
         idle_poll_s=0.05,
         backoff=Backoff(base_s=0.05, max_s=0.5),
@@ -150,8 +150,8 @@ def test_long_outage_ten_thousand_queued_then_all_delivered(
     try:
         for _ in range(10_000):
             box.enqueue(*checkout_or_checkin(rng))
-        assert box.depth() == 10_000
-        assert forwarder.mode is Mode.OFFLINE
+        assert box.depth() == 10_000, box.status()
+        assert forwarder.mode is Mode.OFFLINE, events
         central.start()
         started = time.monotonic()
         deadline = started + 240
@@ -163,7 +163,7 @@ def test_long_outage_ten_thousand_queued_then_all_delivered(
     assert box.depth() == 0, box.status()
     assert_exactly_once_in_order(central, box, "kiosk-1")
     assert len(central.applied("kiosk-1")) == 10_000
-    assert [e.mode for e in events][-2:] == [Mode.OFFLINE, Mode.ONLINE]
+    assert [e.mode for e in events][-2:] == [Mode.OFFLINE, Mode.ONLINE], events
     print(f"10,000 queued offline delivered in {took:.1f} s after central came back")
     box.close()
 
