@@ -45,6 +45,9 @@ def open_machine_queue(
 ) -> MachineQueue:
     """The machine's queue wired to central's HTTP API (or to ``target``, e.g. SIP2)."""
     settings = config.outbox
+    timeout_s = 0.0
+    if config.central is not None:
+        timeout_s = config.central.timeout_s + config.central.connect_timeout_s
     if target is None:
         if config.central is None:
             raise ConfigError(
@@ -70,7 +73,8 @@ def open_machine_queue(
         outbox,
         target,
         batch_size=settings.batch_size,
-        lease_s=settings.lease_s,
+        # A send must end before the lease does, or a second forwarder could take over.
+        lease_s=max(settings.lease_s, 2 * (timeout_s + 1)),
         wait_s=settings.wait_s,
         backoff=Backoff(base_s=settings.backoff_base_s, max_s=settings.backoff_max_s),
         cache=cache,
