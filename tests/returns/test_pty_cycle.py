@@ -94,7 +94,8 @@ def test_a_second_item_is_refused_until_the_first_is_clear(make_rig: Callable[..
 
 
 def test_a_jam_is_reversed_and_retried(make_rig: Callable[..., Rig]) -> None:
-    rig = make_rig()
+    # slow enough that a brief reversal cannot carry the item back out, even on a busy CPU
+    rig = make_rig(cycle=0.3, jam_timeout=0.3, reverse_seconds=0.05)
     rig.start()
     rig.sim.jam()  # the next item sticks at the diverter eye
     rig.return_item("31000000000001")
