@@ -33,6 +33,8 @@ async def scan(pilot: Pilot, app: KioskApp, code: str) -> None:
 
 
 async def enter_pin(pilot: Pilot, app: KioskApp, pin: str) -> None:
+    await settle(pilot, app)
+    await pilot.pause(0.05)
     for digit in pin:
         await pilot.click(f"#pin-{digit}")
     await pilot.click("#pin-ok")

@@ -127,3 +127,51 @@ async def test_patron_language_applies_after_login(make_kiosk, library: str) -> 
         assert app.language == expected
         name = app.session.patron.name
         assert Translator(expected)("ui.items_title", name=name) in texts(app)
+
+
+@pytest.mark.parametrize("library", ["hamburg"])
+async def test_hold_pickup_and_blocked_card(make_kiosk, library: str) -> None:
+    kiosk = make_kiosk(library)
+    cast = pick_cast(library)
+    app = kiosk.app
+    t = Translator("en", currency=kiosk.backend.currency)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#lang-en")
+        await card(pilot, app, cast.pickup)
+        await enter_pin(pilot, app, cast.pickup_pin)
+        await pilot.click("#open-pickup")
+        await pilot.pause(0.3)
+        assert t("ui.pickup_title") in texts(app)
+        assert cast.titles[cast.ready_for_pickup] in texts(app)
+        await pilot.click("#back")
+        await pilot.pause(0.1)
+        await scan(pilot, app, cast.ready_for_pickup)  # borrowing the hold collects it
+        row = app.session.rows[-1]
+        assert row.ok and row.item == cast.ready_for_pickup
+        await pilot.click("#finish")
+        await settle(pilot, app)
+        await pilot.click("#receipt-email")
+        await settle(pilot, app)
+        assert kiosk.receipts[-1][0] == "email" and "@" in kiosk.receipts[-1][2]
+        await pilot.click("#body")
+        await settle(pilot, app)
+        # a staff-blocked card: logged in, every reason shown before any scan
+        await card(pilot, app, cast.blocked)
+        await enter_pin(pilot, app, cast.pins[cast.blocked])
+        assert Translator("de")("reason.staff_block") in texts(app)  # the patron's language
+    account = kiosk.backend.account(cast.pickup)
+    assert account is not None
+    assert cast.ready_for_pickup in {loan.item for loan in account.loans}
+    assert all(h.item != cast.ready_for_pickup for h in account.holds if h.status == "ready")
+
+
+async def test_pin_pad_keeps_fast_repeated_digits(make_kiosk) -> None:
+    kiosk = make_kiosk("hefei")
+    app = kiosk.app
+    async with app.run_test(size=SIZE) as pilot:
+        await card(pilot, app, pick_cast("hefei").borrower)
+        for digit in "99990":
+            await pilot.click(f"#pin-{digit}")  # no pause: taps as fast as Pilot can
+        display = app.screen.query_one("#pin-display")
+        assert str(display.render()).count("●") == 5
+        assert "9" not in str(display.render())  # masked

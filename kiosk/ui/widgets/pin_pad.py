@@ -34,10 +34,18 @@ class PinPad(Vertical):
         yield Static("", id="pin-display")
         with Grid():
             for digit in "123456789":
-                yield Button(digit, id=f"pin-{digit}", classes="digit")
+                yield self._digit_button(digit)
             yield Button(self.clear_label, id="pin-clear", variant="default")
-            yield Button("0", id="pin-0", classes="digit")
+            yield self._digit_button("0")
             yield Button(self.ok_label, id="pin-ok", variant="success")
+
+    @staticmethod
+    def _digit_button(digit: str) -> Button:
+        button = Button(digit, id=f"pin-{digit}", classes="digit")
+        # Button ignores taps during its 0.2 s press animation: a PIN like 1399 typed
+        # quickly would lose a 9. The dots on the display are the feedback instead.
+        button.active_effect_duration = 0
+        return button
 
     @property
     def masked(self) -> str:
