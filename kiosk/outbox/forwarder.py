@@ -22,7 +22,7 @@ from typing import Any
 from kiosk.domain import Transaction, TxKind, TxMode
 from kiosk.errors import QueueError
 from kiosk.outbox.store import Delivery, Outbox, QueuedRow
-from kiosk.outbox.target import Target, TargetRejected, TargetUnavailable
+from kiosk.outbox.target import Target, TargetRejected, TargetUnavailable, check_deliveries
 
 log = logging.getLogger("kiosk.outbox")
 
@@ -170,7 +170,7 @@ class Forwarder:
             self.outbox.reject(bad.seq, f"unreadable in the queue file: {exc}")
             return 1
         try:
-            deliveries = self.target.send(txs)
+            deliveries = check_deliveries(txs, self.target.send(txs))
         except TargetUnavailable as exc:
             self._failed(rows, str(exc))
             return None

@@ -270,3 +270,33 @@ def test_running_forwarder_prunes_delivered_rows_after_retention(
         forwarder.stop()
     assert [r.seq for r in box.rows()] == [txs[-1].seq]  # the newest stays: seq never reused
     assert len(central.applied("kiosk-1")) == 5
+
+
+class _BrokenTarget:
+    """A target with bugs (as a third-party one might have): wrong answers, exceptions."""
+
+    name = "broken"
+    SUPPORTS_SNAPSHOT = False
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def send(self, transactions):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.calls == 1:
+            return []  # fewer outcomes than transactions
+        raise KeyError("oops")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_misbehaving_target_keeps_everything_queued(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "q.db", "kiosk-1", min_free_bytes=0)
+    txs = [box.enqueue("checkin", {"item": ITEMS[n]}) for n in range(3)]
+    forwarder = Forwarder(box, _BrokenTarget(), backoff=Backoff(base_s=0.001, max_s=0.002))
+    assert forwarder.step() is None and "do not match" in box.status().last_error
+    assert forwarder.step() is None and "KeyError" in box.status().last_error
+    assert forwarder.mode is Mode.OFFLINE
+    assert [(r.seq, r.state) for r in box.rows()] == [(t.seq, RowState.QUEUED) for t in txs]
+    box.close()
