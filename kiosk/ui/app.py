@@ -362,7 +362,7 @@ class KioskApp(App[None]):
 
     def ask_staff(self) -> None:
         self.touch()
-        self.log_event("patron asked for staff")
+        self.log_event(self.t("tech.event_ask_staff"))
         self.push_screen(AskStaffDialog())
 
     def _account_worker(self, factory: Callable[[Any], Screen[Any]]) -> None:
@@ -414,11 +414,14 @@ class KioskApp(App[None]):
         self.run_worker(back(), exclusive=True, group="technician")
 
     def switch_mode(self, mode: Mode) -> None:
-        self.log_event(f"mode set to {mode.value}")
+        self.log_event(self.t("tech.event_mode", mode=self.t(f"ui.mode_{mode.value}")))
         self._queue.put_nowait(ModeSwitched(mode))
 
     def set_in_service(self, in_service: bool, message: str) -> None:
-        self.log_event("in service" if in_service else f"out of service: {message}")
+        if in_service:
+            self.log_event(self.t("tech.event_in_service"))
+        else:
+            self.log_event(self.t("tech.event_out_of_service", message=message))
         self._queue.put_nowait(ServiceChanged(in_service, message))
 
     def log_event(self, line: str) -> None:
@@ -461,24 +464,30 @@ class KioskApp(App[None]):
     def _is_technician_card(self, code: str) -> bool:
         return code in self.settings.technician_cards and not self.session.in_visit
 
-    @staticmethod
-    def _describe(event: DeviceEvent) -> str:
+    def _describe(self, event: DeviceEvent) -> str:
+        """A technician's line for a device event (never the scanned code: privacy)."""
+        t, device = self.t, event.device
         match event:
             case ScanEvent(symbology=symbology):
-                return f"{event.device}: scan ({symbology})"  # never the code: privacy
+                return t("tech.event_scan", device=device, symbology=symbology)
             case CardEvent():
-                return f"{event.device}: card read"
+                return t("tech.event_card", device=device)
             case DeviceLost(reason=reason):
-                return f"{event.device}: lost ({reason})"
+                return t("tech.event_lost", device=device, reason=reason)
             case DeviceBack(downtime=downtime):
-                return f"{event.device}: back after {downtime:.1f} s"
-            case PrintFinished(ok=ok, reason=reason):
-                return f"{event.device}: print {'ok' if ok else 'failed ' + reason}"
-        return f"{event.device}: {type(event).__name__}"
+                return t("tech.event_back", device=device, seconds=f"{downtime:.1f}")
+            case PrintFinished(ok=True):
+                return t("tech.event_print_ok", device=device)
+            case PrintFinished(reason=reason):
+                return t("tech.event_print_failed", device=device, reason=reason)
+        return t("tech.event_other", device=device, event=type(event).__name__)
 
     @on(Connectivity)
     def _connectivity(self, message: Connectivity) -> None:
-        self.log_event("central online" if message.online else f"offline: {message.reason}")
+        if message.online:
+            self.log_event(self.t("tech.event_online"))
+        else:
+            self.log_event(self.t("tech.event_offline", reason=message.reason))
         self._queue.put_nowait(ConnectivityChanged(message.online))
         for screen in self.screen_stack:
             if isinstance(screen, KioskScreen) and screen.is_attached:

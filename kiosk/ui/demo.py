@@ -50,7 +50,10 @@ log = logging.getLogger("kiosk.demo")
 
 DEMO_TECHNICIAN_PIN = "2468"
 """Shown in the README; a real machine sets its own hash in [ui] technician_pin_hash."""
-DEMO_TECHNICIAN_PIN_HASH = "$argon2id$v=19$m=65536,t=3,p=4$GCmqtHm7ewlYbQIZNnL7UQ$hMmwbXgwoomVuRgClN71rmF/y3aYVRm3JMZAGABnnig"
+DEMO_TECHNICIAN_PIN_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$GCmqtHm7ewlYbQIZNnL7UQ$"
+    "hMmwbXgwoomVuRgClN71rmF/y3aYVRm3JMZAGABnnig"
+)
 """argon2id of DEMO_TECHNICIAN_PIN, made once (hashing at every start costs ~0.3 s)."""
 DEMO_NOW = "2026-11-23T10:00:00"
 """The demo fixtures describe this day; ``--now`` moves it."""

@@ -41,9 +41,7 @@ class Machine:
     devices: list[OpenDevice] = field(default_factory=list)
 
     def printer(self) -> ReceiptPrinter | None:
-        return next(
-            (d.driver for d in self.devices if isinstance(d.driver, ReceiptPrinter)), None
-        )
+        return next((d.driver for d in self.devices if isinstance(d.driver, ReceiptPrinter)), None)
 
     def deliver(self, receipt: Receipt, channel: ReceiptChannel, email: str) -> bool:
         if channel is not ReceiptChannel.PRINT:
