@@ -42,7 +42,11 @@ class ItemsScreen(KioskScreen):
         table = self.query_one("#rows", DataTable)
         table.add_column(self.t("ui.col_title"), width=36, key="title")
         table.add_column(self.t("ui.col_due"), width=14, key="due")
-        table.add_column(self.t("ui.col_status"), key="status")
+        # The status column fills the rest of the screen; a long refusal is cut there (the
+        # feedback line below shows it whole) rather than scrolling the table sideways.
+        panel = 36 if self.kiosk.demo is not None else 0
+        rest = self.app.size.width - panel - 36 - 14 - 14
+        table.add_column(self.t("ui.col_status"), width=max(rest, 16), key="status")
         for row in self.kiosk.session.rows:
             self.add_row(row)
 
