@@ -67,13 +67,20 @@ async def test_demo_visit_offline_mid_visit(demo) -> None:  # type: ignore[no-un
         await pilot.click("#demo-item-0")  # through the scanner's pty
         await wait_for(pilot, lambda: len(app.session.rows) == 1)
         assert app.session.rows[0].ok and not app.session.rows[0].offline
+        machine.scanner_sim.scan(cast.reserved)  # refused: on the hold shelf for someone else
+        await wait_for(pilot, lambda: len(app.session.rows) == 2)
+        problems = machine.backend.problems()
+        assert any(
+            p.item == cast.reserved and "reserved_for_other" in p.codes and p.source == "machine"
+            for p in problems
+        )  # what the technician's "recent refusals" lists
 
         await pilot.click("#demo-network")  # cut the network mid-visit
         await wait_for(pilot, lambda: not app.session.online)
         assert app.session.went_offline_during_visit
         await pilot.click("#demo-item-1")
-        await wait_for(pilot, lambda: len(app.session.rows) == 2)
-        offline_row = app.session.rows[1]
+        await wait_for(pilot, lambda: len(app.session.rows) == 3)
+        offline_row = app.session.rows[2]
         assert offline_row.ok and offline_row.offline and offline_row.due is not None
         assert machine.backend.queue_info().depth >= 1
 
