@@ -123,3 +123,18 @@ def test_demo_fixture_loads(open_store, library: str) -> None:
     rules = central.profile.rules
     assert formats >= set(rules.formats)
     assert categories >= set(rules.categories)
+
+
+def test_policy_given_as_a_relative_path_is_stored_absolute(open_store, tmp_path: Path) -> None:
+    policies = tmp_path / "rules"
+    policies.mkdir()
+    (policies / "hefei.toml").write_text(
+        (REPO / "config" / "policies" / "hefei.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    path = tmp_path / "fixture.toml"
+    path.write_text(HEFEI.replace('policy = "hefei"', 'policy = "rules/hefei.toml"'), "utf-8")
+    central = open_store()
+    load_fixture(path, central.sessions, PinHasher(central.settings))
+    stored = central.library.policy
+    assert Path(stored).is_absolute() and Path(stored).exists()
+    assert central.profile.name == "hefei"

@@ -73,6 +73,12 @@ def load_fixture(
             ]
         )
     assert profile is not None
+    policy = fixture.library["policy"]
+    if policy.endswith(".toml") or "/" in policy:
+        # A profile given as a path is stored absolute: `serve` may run from anywhere.
+        candidate = (path.parent / policy).resolve()
+        if candidate.exists():
+            fixture.library["policy"] = str(candidate)
     try:
         with sessions.begin() as s:
             return _store(s, fixture, hasher, profile, new_library=library is None)
