@@ -289,6 +289,7 @@ def read_fixture(
                 "author",
                 "format",
                 "audience",
+                "collection",
                 "owning_branch",
                 "price",
                 "status",
@@ -308,6 +309,7 @@ def read_fixture(
                 "author": c.get(entry, where, "author", c.text),
                 "format": c.get(entry, where, "format", c.one_of(formats), required=True),
                 "audience": c.get(entry, where, "audience", c.one_of(AUDIENCES), default="adult"),
+                "collection": c.get(entry, where, "collection", c.text),
                 "owning_branch": c.get(entry, where, "owning_branch", branch_check, required=True),
                 "price": c.get(entry, where, "price", c.money),
                 "status": c.get(

@@ -105,6 +105,8 @@ class Item(Base):
     author: Mapped[str | None] = mapped_column(String(300))
     format: Mapped[str] = mapped_column(String(32))
     audience: Mapped[str] = mapped_column(String(16), default="adult")
+    collection: Mapped[str | None] = mapped_column(String(64))
+    """Optional shelf collection; the return machine's reshelve bins may sort by it."""
     owning_branch: Mapped[str] = mapped_column(String(64))
     current_branch: Mapped[str | None] = mapped_column(String(64))
     price: Mapped[Decimal | None] = mapped_column(Money)

@@ -201,6 +201,8 @@ class SnapshotOut(BaseModel):
     blocked: dict[str, list[str]]
     holds: dict[str, dict[str, Any]]
     patrons: dict[str, dict[str, Any]]
+    items: dict[str, dict[str, Any]] = {}
+    """Only items whose format a machine must know offline (docs/central-api.md)."""
 
 
 class Health(BaseModel):

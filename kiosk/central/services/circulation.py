@@ -526,13 +526,35 @@ class CirculationService:
                         "status": row.status,
                     },
                 )
+            items = self._offline_items(s, today)
         return {
             "policy_version": self.profile.version,
             "generated_at": now,
             "blocked": blocked,
             "holds": holds,
             "patrons": patrons,
+            "items": items,
         }
+
+    def _offline_items(self, s: Session, today: Any) -> dict[str, dict[str, Any]]:
+        """``{barcode: {format, collection?}}`` for the items a machine must not take for a
+        book offline: those whose format's machine rules differ from ``book``'s (see
+        docs/central-api.md: a full map of 1.7 M items would be ~60 MB per poll)."""
+        special = special_formats(self.profile, today)
+        if not special:
+            return {}
+        rows = s.connection().execute(
+            select(m.Item.barcode, m.Item.format, m.Item.collection).where(
+                m.Item.format.in_(special)
+            )
+        )
+        items: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            entry: dict[str, Any] = {"format": row.format}
+            if row.collection:
+                entry["collection"] = row.collection
+            items[row.barcode] = entry
+        return items
 
     # machines ------------------------------------------------------------------------
     def add_machine(self, name: str) -> str:
@@ -610,3 +632,22 @@ class CirculationService:
                 )
                 for row in s.scalars(query)
             ]
+
+
+OFFLINE_DEFAULT_FORMAT = "book"
+"""What a machine assumes for an item the snapshot's ``items`` does not list."""
+_OFFLINE_FIELDS = ("offline_issue", "offline_return", "self_service", "full_access_only")
+
+
+def special_formats(profile: Profile, today: Any) -> list[str]:
+    """Formats a machine offline would misjudge if it took the item for a ``book``: their
+    offline-issue/-return, self-service or full-access rules differ from ``book``'s."""
+    formats = profile.rule_set(today).formats
+    default = formats.get(OFFLINE_DEFAULT_FORMAT)
+    if default is None:
+        return sorted(formats)
+    return sorted(
+        name
+        for name, rule in formats.items()
+        if any(getattr(rule, f) != getattr(default, f) for f in _OFFLINE_FIELDS)
+    )

@@ -51,6 +51,7 @@ def item_of(row: m.Item) -> Item:
         author=row.author,
         price=row.price,
         status=ItemStatus(row.status),
+        collection=row.collection,
         current_branch=row.current_branch,
     )
 
@@ -176,6 +177,7 @@ def account_of(s: Session, patron: m.Patron) -> PatronAccount:
             author=row.author,
             price=row.price,
             status=ItemStatus(row.status),
+            collection=row.collection,
             current_branch=row.current_branch,
         )
     holds = tuple(

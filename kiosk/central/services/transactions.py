@@ -246,6 +246,8 @@ class TransactionApplier:
                 (),
                 {
                     "title": item.title,
+                    "format": item.format,
+                    "collection": item.collection,
                     "fine": ZERO,
                     "destination": "hold_shelf",
                     "hold_patron_alias": mapping.patron_of(holder).alias,
@@ -269,7 +271,13 @@ class TransactionApplier:
             branch=branch,
         )
         fine = decision.fee or ZERO
-        result: dict[str, Any] = {"title": item.title, "fine": fine}
+        # format and collection: the return machine's reshelve bins sort by them
+        result: dict[str, Any] = {
+            "title": item.title,
+            "format": item.format,
+            "collection": item.collection,
+            "fine": fine,
+        }
         if loan is not None and borrower is not None:
             if fine > 0:
                 s.add(
