@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.printer import ReceiptPrinter
 from kiosk.backend import Receipt, ReceiptChannel
@@ -26,6 +26,9 @@ from kiosk.ui.app import KioskApp
 from kiosk.ui.bridge import DeviceBridge
 from kiosk.ui.receipts import printed_receipt
 
+if TYPE_CHECKING:
+    from kiosk.sip2.lookups import Sip2Lookups
+
 log = logging.getLogger("kiosk.machine")
 
 
@@ -34,7 +37,7 @@ class Machine:
     config: MachineConfig
     clock: Clock
     queue: MachineQueue
-    reads: HttpReads
+    reads: HttpReads | Sip2Lookups
     backend: MachineBackend
     session: Session
     app: KioskApp
@@ -77,14 +80,20 @@ def build_machine(config: MachineConfig, *, now: str | None = None) -> Machine:
     clock = clock_from(now, running=True)
     profile = load_profile(config.library)
     queue = open_machine_queue(config, clock=clock, profile=profile)
-    ca = config.central.ca_file
-    reads = HttpReads(
-        config.central.url,
-        config.machine_id,
-        config.central.read_secret(),
-        timeout_s=config.central.timeout_s,
-        verify=str(ca) if ca else True,
-    )
+    reads: HttpReads | Sip2Lookups
+    if config.central.kind == "sip2":  # an ILS over SIP2 answers the session's questions
+        from kiosk.sip2.config import make_lookups
+
+        reads = make_lookups(config.central)
+    else:
+        ca = config.central.ca_file
+        reads = HttpReads(
+            config.central.url,
+            config.machine_id,
+            config.central.read_secret(),
+            timeout_s=config.central.timeout_s,
+            verify=str(ca) if ca else True,
+        )
     holder: dict[str, Machine] = {}
     backend = MachineBackend(
         reads,

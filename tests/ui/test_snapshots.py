@@ -168,5 +168,6 @@ def test_screen(snap_compare, make_kiosk, screen: str, language: str) -> None:
         await pilot.pause()
         await SCREENS[screen](pilot, app)
         await settle(pilot, app)
+        await pilot.pause(0.35)  # let a tapped button's 0.2 s press effect end
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
