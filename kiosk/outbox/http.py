@@ -13,6 +13,8 @@ from kiosk.outbox.target import TargetRejected, TargetUnavailable, check_deliver
 
 # Statuses after which the same request may succeed later.
 _RETRYABLE = {401, 403, 408, 409, 425, 429}
+# Error codes that no retry can cure, whatever their status (a 403 is otherwise retried).
+_FINAL_CODES = {"machine_mismatch"}
 
 
 class HttpTarget:
@@ -48,6 +50,9 @@ class HttpTarget:
         except httpx.HTTPError as exc:
             raise TargetUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 500 or response.status_code in _RETRYABLE:
+            code, message = _error_parts(response)
+            if code in _FINAL_CODES:
+                raise TargetRejected(code, self._explain(code, message))
             raise TargetUnavailable(f"central answered {response.status_code}: {_error(response)}")
         if response.status_code >= 400:
             code, message = _error_parts(response)
@@ -56,6 +61,14 @@ class HttpTarget:
             return response.json()
         except ValueError as exc:
             raise TargetUnavailable(f"central's reply is not JSON: {exc}") from exc
+
+    def _explain(self, code: str, message: str) -> str:
+        if code == "machine_mismatch":
+            return (
+                f"{message} (central knows this machine as {self.machine!r}: its machine_id "
+                "or [central] secret is wrong; fix the configuration, then `kiosk queue retry`)"
+            )
+        return message
 
     def send(self, transactions: Sequence[Transaction]) -> list[Delivery]:
         body = {"transactions": [t.to_wire() for t in transactions]}

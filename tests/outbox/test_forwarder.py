@@ -191,6 +191,29 @@ def test_rejected_transaction_is_isolated_and_the_rest_delivered(
     assert [r.seq for r in box.report()] == [bad.seq]
 
 
+def test_machine_mismatch_is_a_rejection_that_keeps_the_rows(
+    central: CentralServer, tmp_path: Path
+) -> None:
+    """Central's 403 machine_mismatch can never pass on a retry: the rows become exceptions
+    for the technician (kept, with the reason) instead of being retried forever."""
+    secret = central.add_machine("kiosk-1")
+    # A queue written as kiosk-2 but sent with kiosk-1's credential (a copied configuration).
+    box = Outbox(tmp_path / "q.db", "kiosk-2", min_free_bytes=0)
+    target = HttpTarget(central.base_url, "kiosk-1", secret, timeout_s=3.0)
+    rows = [box.enqueue("checkin", {"item": ITEMS[n]}) for n in range(3)]
+    with pytest.raises(TargetRejected, match="machine_mismatch") as caught:
+        target.send(rows[:1])
+    assert caught.value.code == "machine_mismatch"
+    forwarder = Forwarder(box, target, backoff=Backoff(base_s=0.01, max_s=0.02), batch_size=10)
+    assert forwarder.drain(10)
+    kept = box.rows()
+    assert [r.uuid for r in kept] == [r.uuid for r in rows]
+    assert all(r.state is RowState.EXCEPTION for r in kept)
+    assert all("machine_mismatch" in r.last_error and "'kiosk-1'" in r.last_error for r in kept)
+    assert [r.seq for r in box.report()] == [r.seq for r in rows]
+    assert central.applied("kiosk-2") == [] and central.applied("kiosk-1") == []
+
+
 def test_two_forwarder_processes_never_send_the_same_row_at_once(
     central: CentralServer, tmp_path: Path
 ) -> None:
