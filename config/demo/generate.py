@@ -22,6 +22,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 TODAY = date(2026, 11, 23)  # the demo's "now"; `kiosk demo --now` may move it
 
+
+def _codabar(body: str) -> str:
+    """``body`` (13 digits) with its Codabar mod-10 check digit appended."""
+    sys.path.insert(0, str(ROOT))
+    from kiosk.domain.barcode import codabar_check_digit
+
+    return body + str(codabar_check_digit(body))
+
+
 LIBRARIES: dict[str, dict[str, Any]] = {
     "hefei": {
         "library": {
@@ -33,6 +42,8 @@ LIBRARIES: dict[str, dict[str, Any]] = {
             "institution_id": "HFL",
         },
         "card": lambda i: ("5513401" if i % 7 == 6 else "340101") + f"{i:07d}",
+        # Deliberately bad: a card from before the 340101 alliance prefix. It still reads as a
+        # patron card ("other card"), and the policy refuses it at login (old_card_prefix).
         "old_card": "2100100000042",
         "item": lambda i: f"3{1234000000000 + i:013d}",
         "languages": ["zh_CN", "zh_CN", "zh_CN", "en"],
@@ -81,7 +92,9 @@ LIBRARIES: dict[str, dict[str, Any]] = {
         },
         "card": lambda i: f"A{i:09d}",
         "old_card": None,
-        "item": lambda i: f"M{i:09d}",
+        # Two letters: "M000000001" (one letter and digits) is what Hamburg's rules call a
+        # lettered patron card; "BH…" falls through to the profile's "other item" rule.
+        "item": lambda i: f"BH{i:010d}",
         "languages": ["de", "de", "de", "en", "vi"],
         "names": [
             "Greta Berg",
@@ -122,9 +135,11 @@ LIBRARIES: dict[str, dict[str, Any]] = {
             "branches": ["king", "almaden", "alviso", "berryessa", "willow-glen"],
             "institution_id": "SJPL",
         },
-        "card": lambda i: f"21197{i:09d}",
+        # 14-digit Codabar numbers whose last digit is the mod-10 check digit, as the San
+        # José profile's barcode rules require.
+        "card": lambda i: _codabar(f"21197{i:08d}"),
         "old_card": None,
-        "item": lambda i: f"31197{i:09d}",
+        "item": lambda i: _codabar(f"31197{i:08d}"),
         "languages": ["en", "en", "vi", "en", "de"],
         "names": [
             "Ana Reyes",

@@ -194,12 +194,12 @@ def test_kiosk_run_wiring_from_the_machine_config(tmp_path: Path) -> None:
         controller = machine.controller
         _wait(lambda: controller.state is State.IDLE)
         sim.present_item()
-        scanner.scan("M000000011")  # a waiting hold, pickup at zentrale
+        scanner.scan("BH0000000011")  # a waiting hold, pickup at zentrale
         _wait(lambda: controller.state is State.IDLE and controller.last_returned is not None)
         assert controller.last_returned.role == "hold_shelf"
         assert sim.bin_counts[2] == 1
         [row] = [r for r in queue.outbox.rows() if r.kind == "checkin"]
-        assert row.payload == {"item": "M000000011", "branch": "zentrale"}
+        assert row.payload == {"item": "BH0000000011", "branch": "zentrale"}
     finally:
         machine.stop()
         queue.close()
