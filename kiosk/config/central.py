@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -12,6 +13,8 @@ class CentralConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
+    kind: Literal["http"] = "http"
+    """"http" (the default): our central's HTTP API; "sip2" is an ILS over SIP2 instead."""
     url: str
     """Central's base URL, e.g. https://central.library.example or http://127.0.0.1:8700."""
     secret: SecretStr | None = None

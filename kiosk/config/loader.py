@@ -55,7 +55,13 @@ def _dotted(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
     parts: list[str] = []
     node: Any = data
     for part in loc:
-        if isinstance(node, Mapping) and part not in node and node.get("kind") == part:
+        # ``[central]`` without ``kind`` is tagged "http" (its default kind).
+        default_kind = "http" if parts == ["central"] else None
+        if (
+            isinstance(node, Mapping)
+            and part not in node
+            and node.get("kind", default_kind) == part
+        ):
             continue
         parts.append(str(part))
         node = node.get(part) if isinstance(node, Mapping) else None
@@ -110,6 +116,8 @@ def problems_from(
             message = "unknown setting (check the spelling; see config/kiosk.example.toml)"
         elif item["type"] == "missing":
             message = "required setting is missing"
+        elif item["type"] == "central_kind":  # see kiosk.config.machine.AnyCentral
+            key += ".kind"
         elif item["type"] in ("union_tag_invalid", "union_tag_not_found"):
             context = item.get("ctx", {})
             key += "." + str(context.get("discriminator", "'kind'")).strip("'")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Discriminator, Field, Tag, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from kiosk.config.central import CentralConfig
@@ -18,8 +19,27 @@ from kiosk.config.devices import DeviceConfig, DeviceName
 from kiosk.config.outbox import OutboxConfig
 from kiosk.config.returns import ReturnsConfig
 from kiosk.config.ui import UiSettings
+from kiosk.sip2.config import Sip2CentralConfig
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _central_kind(value: Any) -> str:
+    """``[central]`` without ``kind`` is central's HTTP API."""
+    if isinstance(value, dict):
+        return str(value.get("kind", "http"))
+    return str(getattr(value, "kind", "http"))
+
+
+AnyCentral = Annotated[
+    Annotated[CentralConfig, Tag("http")] | Annotated[Sip2CentralConfig, Tag("sip2")],
+    Discriminator(
+        _central_kind,
+        custom_error_type="central_kind",
+        custom_error_message='kind must be "http" (central\'s API) or "sip2" (an ILS)',
+    ),
+]
+"""``[central]``: our central over HTTP, or an existing library system over SIP2."""
 
 
 class Mode(StrEnum):
@@ -49,8 +69,9 @@ class MachineConfig(BaseSettings):
     """Serial devices by name, e.g. [devices.scanner] with kind = "scanner"."""
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     """The local durable queue ([outbox]): file, wait for central, retention, retries."""
-    central: CentralConfig | None = None
-    """Central's URL and this machine's secret ([central]); none: no central configured."""
+    central: AnyCentral | None = None
+    """Central's URL and this machine's secret ([central]), or with kind = "sip2" an ILS's
+    SIP2 server and login; none: no central configured."""
     returns: ReturnsConfig = Field(default_factory=ReturnsConfig)
     """The return machine ([returns]): sort bins, read retries, jam and door recovery."""
     ui: UiSettings = Field(default_factory=UiSettings)

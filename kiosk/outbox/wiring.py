@@ -23,6 +23,25 @@ if TYPE_CHECKING:
     from kiosk.policy import Profile
 
 
+def make_target(config: MachineConfig) -> Target:
+    """The forwarder's target for the configured ``[central]``."""
+    central = config.central
+    if central is None:
+        raise ConfigError("no [central] section: the machine cannot reach central", key="central")
+    if central.kind == "sip2":
+        from kiosk.sip2.config import make_target as make_sip2_target
+
+        return make_sip2_target(central)
+    return HttpTarget(
+        central.url,
+        config.machine_id,
+        central.read_secret(),
+        timeout_s=central.timeout_s,
+        connect_timeout_s=central.connect_timeout_s,
+        ca_file=str(central.ca_file) if central.ca_file else None,
+    )
+
+
 @dataclass
 class MachineQueue:
     outbox: Outbox
@@ -43,24 +62,15 @@ def open_machine_queue(
     profile: Profile | None = None,
     target: Target | None = None,
 ) -> MachineQueue:
-    """The machine's queue wired to central's HTTP API (or to ``target``, e.g. SIP2)."""
+    """The machine's queue wired to its central (``[central]``: central's HTTP API, or an ILS
+    over SIP2 with ``kind = "sip2"``), or to ``target`` when one is given."""
     settings = config.outbox
-    timeout_s = 0.0
-    if config.central is not None:
-        timeout_s = config.central.timeout_s + config.central.connect_timeout_s
     if target is None:
-        if config.central is None:
-            raise ConfigError(
-                "no [central] section: the machine cannot reach central", key="central"
-            )
-        target = HttpTarget(
-            config.central.url,
-            config.machine_id,
-            config.central.read_secret(),
-            timeout_s=config.central.timeout_s,
-            connect_timeout_s=config.central.connect_timeout_s,
-            ca_file=str(config.central.ca_file) if config.central.ca_file else None,
-        )
+        target = make_target(config)
+    timeout_s = 0.0
+    central = config.central
+    if central is not None:
+        timeout_s = central.timeout_s + getattr(central, "connect_timeout_s", 0.0)
     outbox = Outbox(
         settings.path,
         config.machine_id,

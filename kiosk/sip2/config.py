@@ -20,14 +20,16 @@ build what the forwarder and the session need from it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from kiosk.sip2.link import Sip2Link, Sip2LinkSettings
-from kiosk.sip2.lookups import Sip2Lookups
-from kiosk.sip2.target import Sip2Target
+
+if TYPE_CHECKING:  # imported when used: reading a configuration needs neither
+    from kiosk.sip2.lookups import Sip2Lookups
+    from kiosk.sip2.target import Sip2Target
 
 
 class Sip2CentralConfig(BaseModel):
@@ -115,10 +117,14 @@ class Sip2CentralConfig(BaseModel):
 
 def make_target(config: Sip2CentralConfig) -> Sip2Target:
     """The forwarder's target (its own connection)."""
+    from kiosk.sip2.target import Sip2Target
+
     return Sip2Target(config.link_settings())
 
 
 def make_lookups(config: Sip2CentralConfig) -> Sip2Lookups:
     """The session's online lookups (a second connection, so a slow batch never blocks a
     patron's login)."""
+    from kiosk.sip2.lookups import Sip2Lookups
+
     return Sip2Lookups(Sip2Link(config.link_settings()))

@@ -149,6 +149,31 @@ class Sip2Lookups:
         except Sip2Error:
             return None
 
+    def email_of(self, card: str) -> str:
+        """The patron's e-mail address (BE of 64); blank when unknown or unreachable."""
+        try:
+            return self._patron_information(card, None, " " * 10).get("BE") or ""
+        except Sip2Error as error:
+            log.warning("SIP2 e-mail lookup failed: %s", error)
+            return ""
+
+    def end_visit(self, card: str) -> None:
+        """End Patron Session (35), so the ILS forgets the login; a failure changes nothing."""
+        s = self.link.settings
+        try:
+            self.link.request(
+                make(
+                    "35",
+                    [("AO", s.institution), ("AA", card), ("AC", s.terminal_password)],
+                    transaction_date=self._now(),
+                )
+            )
+        except Sip2Error as error:
+            log.info("SIP2 end patron session failed: %s", error)
+
+    def close(self) -> None:
+        self.link.close()
+
 
 def _amount(text: str) -> Decimal:
     """The first number in a fee text (``1.50 overdue …``); 0 when there is none."""
