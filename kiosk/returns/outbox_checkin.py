@@ -14,10 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
-
 from kiosk.domain import TxKind, TxMode
-from kiosk.outbox.schema import outbox as outbox_table
 from kiosk.outbox.store import Delivery, Outbox, QueuedRow
 from kiosk.returns.ports import CheckinOutcome, CheckinRequest
 
@@ -75,14 +72,8 @@ class OutboxCheckin:
         that may not be returned offline) send the item to staff."""
 
     def _row(self, tx_uuid: str) -> QueuedRow | None:
-        with self.outbox.engine.connect() as conn:
-            row = (
-                conn.execute(select(outbox_table).where(outbox_table.c.uuid == tx_uuid))
-                .mappings()
-                .first()
-            )
-            conn.rollback()
-        return QueuedRow.from_mapping(row) if row else None
+        # A read transaction: asking must not wait for (or block) the forwarder's writes.
+        return self.outbox.find(tx_uuid)
 
     def is_recorded(self, tx_uuid: str) -> bool:
         return self._row(tx_uuid) is not None
