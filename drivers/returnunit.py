@@ -234,7 +234,6 @@ class ReturnUnit(FramedDevice):
         words = pending.answer.split()
         if words and words[0] == "OK":
             fields = dict(w.split("=", 1) for w in words[1:] if "=" in w)
-            self._confirmed(pending.command)
             return CommandResult(pending.command, True, fields=fields, attempts=attempts)
         code = words[1] if len(words) > 1 else "ERR"
         return CommandResult(
@@ -276,6 +275,10 @@ class ReturnUnit(FramedDevice):
             self.reject("not a reply or event line", frame.raw)
         elif pending is not None and int(seq_text) == pending.seq and not pending.reply.is_set():
             pending.answer = answer
+            if answer.split()[:1] == ["OK"]:
+                # Here, in the reader thread: an eye event right behind the acknowledgement
+                # must already see the new diverter position (the sender may not have woken).
+                self._confirmed(pending.command)
             pending.reply.set()
         else:
             log.debug("%s: late or repeated reply %r", self.name, line)

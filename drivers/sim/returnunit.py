@@ -303,8 +303,16 @@ class ReturnUnitSim(Simulator):
         self._drop = count
 
     def power_cycle(self) -> None:
-        """Power loss: every motor stops and the board starts from defaults."""
+        """Power loss and restart of the board, as real hardware behaves: the board's own
+        state returns to defaults (belt stopped, diverter homed to 1, lamp off), but nothing
+        physical moves: items stay where they lie on the belt, bins keep their contents and
+        full sensors, a latched emergency stop stays pressed, and a door caught mid-motion
+        stays part-open (reported ``OPEN``: not closed is the safe assumption)."""
         with self._lock:
-            self._reset_state()
+            self.conveyor = "STOP"
+            self.diverter = 1
+            self.lamp_state = "OFF"
+            if self.door in ("OPENING", "CLOSING"):
+                self.door, self.door_remaining = "OPEN", 0.0
             self._last = None
             self.event(f"HELLO {FIRMWARE}")
