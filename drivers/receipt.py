@@ -1,7 +1,8 @@
 """The receipt layout, rendered to ESC/POS bytes with python-escpos.
 
 A receipt carries no patron name at all (there is no field for one), only a masked card
-number. Labels are passed in already translated: drivers know no languages.
+number; a hold slip carries only the patron's alias (initials and last digits). Labels are
+passed in already translated: drivers know no languages.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def render_receipt(receipt: Receipt, *, width: int = 42, profile: str = DEFAULT_
     p.textln(receipt.printed_at.strftime(labels.date_format))
     p.set_with_default()
     p.textln("-" * width)
-    p.textln(two_columns(labels.card, mask_card(receipt.card_number), width))
+    if receipt.card_number:  # a return receipt has no card: nobody identified
+        p.textln(two_columns(labels.card, mask_card(receipt.card_number), width))
     if receipt.items:
         p.textln("-" * width)
         p.textln(f"{labels.items}: {len(receipt.items)}")
@@ -128,5 +130,54 @@ def render_receipt(receipt: Receipt, *, width: int = 42, profile: str = DEFAULT_
         for footer_line in receipt.footer.splitlines():
             p.textln(shorten(footer_line, width))
         p.set_with_default()
+    p.cut()
+    return bytes(p.output)
+
+
+@dataclass(frozen=True)
+class HoldSlipLabels:
+    heading: str = "HOLD"
+    patron: str = "For"
+    pickup: str = "Pick up at"
+    date_format: str = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class HoldSlipLayout:
+    """The slip tucked into an item that goes to the hold shelf.
+
+    ``patron_alias`` is ``Patron.alias`` (initials and last digits): a slip sits on an open
+    shelf, so it never carries a name (there is no field for one).
+    """
+
+    patron_alias: str
+    title: str
+    item: str
+    printed_at: datetime
+    pickup_branch: str | None = None
+    labels: HoldSlipLabels = field(default_factory=HoldSlipLabels)
+
+
+def render_hold_slip(
+    slip: HoldSlipLayout, *, width: int = 42, profile: str = DEFAULT_PROFILE
+) -> bytes:
+    """The exact ESC/POS bytes for a hold slip: the alias large, so staff find it fast."""
+    from escpos.printer import Dummy  # heavy (Pillow): loaded only when printing
+
+    p = Dummy(profile=profile)
+    labels = slip.labels
+    p.set(align="center", bold=True)
+    p.textln(shorten(labels.heading, width))
+    p.set_with_default(align="center", bold=True, double_height=True, double_width=True)
+    p.textln(shorten(slip.patron_alias, width // 2))
+    p.set_with_default()
+    p.textln("-" * width)
+    p.textln(two_columns(labels.patron, shorten(slip.patron_alias, width // 2), width))
+    if slip.pickup_branch:
+        p.textln(two_columns(labels.pickup, shorten(slip.pickup_branch, width // 2), width))
+    p.set_with_default(bold=True)
+    p.textln(shorten(slip.title, width))
+    p.set_with_default()
+    p.textln(two_columns(slip.item, slip.printed_at.strftime(labels.date_format), width))
     p.cut()
     return bytes(p.output)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drivers.events import EventQueue
+from drivers.events import Emit, EventQueue
 from drivers.framing import FramerSettings, Terminator
 from drivers.link import SerialSettings
+from drivers.printer import ReceiptPrinter
 from drivers.returnunit import ReturnUnit, ReturnUnitSettings
 from drivers.scanner import BarcodeScanner, ScannerSettings
 from kiosk.clock import Clock
@@ -26,6 +28,7 @@ from kiosk.returns.controller import ReturnController
 from kiosk.returns.journal import Journal
 from kiosk.returns.outbox_checkin import OutboxCheckin
 from kiosk.returns.ports import CheckinPort, SlipPrinter
+from kiosk.returns.printing import ReturnPrinter
 from kiosk.returns.runner import ReturnMachine
 
 if TYPE_CHECKING:
@@ -49,6 +52,7 @@ def build_return_machine(
     snapshot: Callable[[], dict[str, Any]] | None = None,
     data_dir: str | Path = ".",
     printer: SlipPrinter | None = None,
+    receipt_printer: Callable[[Emit], ReturnPrinter] | None = None,
     clock: Clock | None = None,
     branch: str | None = None,
     wait_s: float = 1.5,
@@ -62,6 +66,9 @@ def build_return_machine(
 
     Give either ``outbox`` (check-ins go through :class:`OutboxCheckin`; ``online`` says
     whether to wait for central, ``snapshot`` is the offline cache) or a ready ``checkin``.
+    ``receipt_printer`` makes the ESC/POS printer (given the event queue's ``put``, so its
+    failures reach the controller's fault log); it prints the hold slips unless ``printer``
+    is given, and is ``machine.printer`` for the screen's receipts.
     """
     if checkin is None:
         if outbox is None:
@@ -90,18 +97,21 @@ def build_return_machine(
     if not journal_path.is_absolute():
         journal_path = Path(data_dir) / journal_path
     journal = Journal(journal_path)
+    paper = receipt_printer(events.put) if receipt_printer is not None else None
+    if printer is None:
+        printer = paper
     controller = ReturnController(
         config, DriverBoard(unit), checkin, journal, printer=printer, clock=clock
     )
     machine = ReturnMachine(
         controller,
         events,
-        [unit, scanner],
+        [unit, scanner, *([paper.driver] if paper is not None else [])],
         tick=tick,
         on_stop=journal.close,
         ready=unit.link.wait_connected,
     )
-    machine.unit, machine.scanner = unit, scanner
+    machine.unit, machine.scanner, machine.printer = unit, scanner, paper
     return machine
 
 
@@ -114,15 +124,18 @@ def build_from_machine_config(
     printer: SlipPrinter | None = None,
     clock: Clock | None = None,
     branch: str | None = None,
+    library_name: str = "",
+    money: Callable[[Decimal], str] | None = None,
 ) -> ReturnMachine:
     """The return machine of ``kiosk run`` / ``kiosk demo --mode return``.
 
-    Uses the first ``return_unit`` and the first ``scanner`` in ``[devices]``; ``urls`` maps
+    Uses the first ``return_unit``, ``scanner`` and ``printer`` (optional: hold slips and
+    receipts, headed ``library_name``, amounts by ``money``) in ``[devices]``; ``urls`` maps
     a device name to the pty path of its simulator when the configuration says ``sim:``.
     Check-ins go through ``queue`` (:func:`kiosk.outbox.wiring.open_machine_queue`): online
     while the forwarder is online, else the offline decision over its cached snapshot.
     """
-    from kiosk.config.devices import ReturnUnitConfig, ScannerConfig
+    from kiosk.config.devices import PrinterConfig, ReturnUnitConfig, ScannerConfig
 
     urls = urls or {}
     board = next(
@@ -147,6 +160,26 @@ def build_from_machine_config(
             return urls[name]
         return str(cfg.url)
 
+    paper = next(((n, d) for n, d in machine.devices.items() if isinstance(d, PrinterConfig)), None)
+    receipt_printer: Callable[[Emit], ReturnPrinter] | None = None
+    if paper is not None:
+        paper_name, paper_cfg = paper
+        paper_serial = (
+            paper_cfg.serial_settings(url(paper_name, paper_cfg)) if paper_cfg.url else None
+        )
+
+        def receipt_printer(emit: Emit) -> ReturnPrinter:
+            driver = ReceiptPrinter(
+                paper_name,
+                emit,
+                backend=paper_cfg.backend,
+                serial=paper_serial,
+                path=paper_cfg.path or None,
+                settings=paper_cfg.to_driver(),
+            )
+            extra = {"money": money} if money is not None else {}
+            return ReturnPrinter(driver, library_name=library_name, clock=clock, **extra)
+
     cache = queue.cache
 
     def snapshot() -> dict[str, Any]:
@@ -168,6 +201,7 @@ def build_from_machine_config(
         decide=lambda item: queue.decider.checkin(item, branch=branch),
         data_dir=data_dir,
         printer=printer,
+        receipt_printer=receipt_printer,
         clock=clock,
         branch=branch,
         wait_s=machine.outbox.wait_s,

@@ -44,6 +44,8 @@ from drivers.events import (
     ItemPassedDiverter,
     ItemPresent,
     Jam,
+    PrinterStatusChanged,
+    PrintFinished,
     ScanEvent,
 )
 from kiosk.clock import Clock, SystemClock
@@ -190,6 +192,7 @@ class ReturnController:
         self._refused_second = False
         self._early_scan: tuple[str, float] | None = None
         self._belt_since = 0.0
+        self._printer_fault = False
 
     # --- public ---------------------------------------------------------------------------
 
@@ -277,6 +280,14 @@ class ReturnController:
                 return False
             case TechnicianReset():
                 return self._technician_reset()
+            case PrintFinished(ok=False, reason=reason, job=job):
+                self._log_fault("printer", f"print job {job} failed: {reason}")
+                return False
+            case PrintFinished():
+                return False
+            case PrinterStatusChanged() as status:
+                self._printer_status(status)
+                return False
         handler = getattr(self, f"_on_{self.state.value}", None)
         if handler is None:
             return False
@@ -668,6 +679,28 @@ class ReturnController:
     def _log_fault(self, kind: str, detail: str) -> None:
         log.warning("return machine fault %s: %s", kind, detail)
         self.journal.fault(self._wall(), kind, detail)
+
+    def _printer_status(self, status: PrinterStatusChanged) -> None:
+        """Paper out or cover open is for staff to fix; the belt runs on without slips."""
+        problem = [
+            name
+            for name, bad in (
+                ("not responding", not status.responding),
+                ("paper out", status.paper_out),
+                ("cover open", status.cover_open),
+                ("offline", status.offline),
+            )
+            if bad
+        ]
+        if problem:
+            self._log_fault("printer", ", ".join(problem))
+            self._printer_fault = True
+            return
+        if self._printer_fault:
+            self._printer_fault = False
+            self.journal.recovered("printer", self._wall(), "printer ready")
+        if status.paper_near_end:
+            self._log_fault("printer", "paper near end")
 
     def _out_of_service(self, kind: str, detail: str) -> None:
         if self.state is not State.OUT_OF_SERVICE:

@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from babel.numbers import format_currency
+
+from drivers.events import Emit
+from drivers.link import SerialSettings
+from drivers.printer import Backend as PrinterBackend
+from drivers.printer import PrinterSettings, ReceiptPrinter
+from drivers.sim.printer import PrinterSim
 from drivers.sim.returnunit import ReturnUnitSim
 from drivers.sim.scanner import ScannerSim
 from kiosk.clock import Clock, clock_from
@@ -26,6 +33,7 @@ from kiosk.outbox.forwarder import Forwarder
 from kiosk.outbox.store import Delivery, Outbox
 from kiosk.returns.build import build_return_machine
 from kiosk.returns.ports import HoldSlip
+from kiosk.returns.printing import ReturnPrinter
 from kiosk.returns.runner import ReturnMachine
 
 DEMO_NOW = "2026-11-23T10:00:00"
@@ -79,12 +87,14 @@ def _plain(value: Any) -> Any:
 
 @dataclass
 class SlipLog:
-    """Hold slips as the demo "prints" them."""
+    """Hold slips the demo printed (on ``paper``, the simulated printer), kept to show."""
 
     slips: list[HoldSlip] = field(default_factory=list)
+    paper: ReturnPrinter | None = None
 
-    def print_hold_slip(self, slip: HoldSlip) -> None:
+    def print_hold_slip(self, slip: HoldSlip) -> object:
         self.slips.append(slip)
+        return self.paper.print_hold_slip(slip) if self.paper is not None else None
 
 
 @dataclass
@@ -141,9 +151,17 @@ class ReturnDemoMachine:
     slips: SlipLog
     clock: Clock
     data_dir: Path
+    printer_sim: PrinterSim | None = None
+    """The simulated receipt printer (``printer_sim.text`` is what came out of it)."""
+
+    @property
+    def printer(self) -> ReturnPrinter | None:
+        return self.machine.printer
 
     def close(self) -> None:
         self.machine.stop()
+        if self.printer_sim is not None:
+            self.printer_sim.stop()
         self.forwarder.stop()
         self.demo.sim.stop()
         self.demo.scanner.stop()
@@ -164,6 +182,12 @@ def fixture_path(library: str) -> Path:
             f"unknown demo library {library!r}: choose {', '.join(LIBRARIES)}", key="--library"
         )
     return FIXTURES / f"{library}.toml"
+
+
+def _library(fixture: Path) -> tuple[str, str]:
+    """The library's name and currency, as its receipts show them."""
+    library = tomllib.loads(fixture.read_text("utf-8")).get("library", {})
+    return str(library.get("name", "")), str(library.get("currency", "EUR"))
 
 
 def _demo_items(fixture: Path) -> list[str]:
@@ -204,6 +228,24 @@ def build_return_demo(
     config = config or ReturnsConfig(bins=DEMO_BINS, journal=str(data_dir / "returns.db"))
     sim = ReturnUnitSim(bins=config.bin_count, cycle_time=cycle_time).start()
     scanner = ScannerSim().start()
+    printer_sim = PrinterSim().start()
+    library_name, currency = _library(fixture_path(library))
+
+    def receipt_printer(emit: Emit) -> ReturnPrinter:
+        driver = ReceiptPrinter(
+            "return_printer",
+            emit,
+            backend=PrinterBackend.SERIAL,
+            serial=SerialSettings(printer_sim.path),
+            settings=PrinterSettings(poll_interval=0.5),
+        )
+        return ReturnPrinter(
+            driver,
+            library_name=library_name,
+            clock=clock,
+            money=lambda amount: format_currency(amount, currency, locale="en"),
+        )
+
     slips = SlipLog()
     machine = build_return_machine(
         config,
@@ -214,9 +256,13 @@ def build_return_demo(
         snapshot=lambda: snapshot,
         data_dir=data_dir,
         printer=slips,
+        receipt_printer=receipt_printer,
         clock=clock,
         branch=DEMO_BRANCH.get(library),
     )
+    slips.paper = machine.printer
     machine.start()
     demo = SimulatedReturns(sim, scanner, _demo_items(fixture_path(library)))
-    return ReturnDemoMachine(machine, demo, central, outbox, forwarder, slips, clock, data_dir)
+    return ReturnDemoMachine(
+        machine, demo, central, outbox, forwarder, slips, clock, data_dir, printer_sim
+    )

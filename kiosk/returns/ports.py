@@ -105,4 +105,7 @@ class HoldSlip:
 
 
 class SlipPrinter(Protocol):
-    def print_hold_slip(self, slip: HoldSlip) -> None: ...
+    def print_hold_slip(self, slip: HoldSlip) -> object:
+        """Queue the slip and return at once (a failure may raise, or arrive later as a
+        ``drivers.events.PrintFinished`` event)."""
+        ...

@@ -34,6 +34,8 @@ class ReturnMachine:
     unit: Any = None
     """The I/O board driver (``drivers.returnunit.ReturnUnit``) when built from config."""
     scanner: Any = None
+    printer: Any = None
+    """The :class:`kiosk.returns.printing.ReturnPrinter` (hold slips, receipts), if any."""
 
     def __init__(
         self,

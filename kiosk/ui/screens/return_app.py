@@ -8,12 +8,20 @@ user quits, and stop everything on the way out.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kiosk.clock import clock_from
 from kiosk.i18n import Translator
-from kiosk.ui.screens.return_screen import ReturnApp, ReturnScreen
+from kiosk.ui.screens.return_screen import ReturnApp, ReturnReceipt, ReturnScreen
+
+
+def receipt_printer(printer: Any) -> Callable[[ReturnReceipt], bool] | None:
+    """The screen's "print" choice on the machine's printer (None: no printer, no button)."""
+    if printer is None:
+        return None
+    return lambda receipt: bool(printer.print_return_receipt(receipt.items))
 
 
 def build_return_demo_app(
@@ -32,7 +40,7 @@ def build_return_demo_app(
     translator = Translator(language, currency=load_profile(library).currency)
     app = ReturnApp(
         lambda: ReturnScreen(
-            demo.machine, translator, print_receipt=lambda receipt: True, demo=demo.demo
+            demo.machine, translator, print_receipt=receipt_printer(demo.printer), demo=demo.demo
         )
     )
     return app, demo
@@ -55,10 +63,11 @@ def run_return_demo(
 
 def run_return_machine(config_file: Path, *, now: str | None = None, language: str = "en") -> None:
     """``kiosk run`` for ``mode = "return"``: the real devices (or simulators for ``sim:``)."""
+    from drivers.sim.printer import PrinterSim
     from drivers.sim.returnunit import ReturnUnitSim
     from drivers.sim.scanner import ScannerSim
     from kiosk.config import load_config
-    from kiosk.config.devices import ReturnUnitConfig, ScannerConfig
+    from kiosk.config.devices import PrinterConfig, ReturnUnitConfig, ScannerConfig
     from kiosk.outbox.wiring import open_machine_queue
     from kiosk.policy import load_profile
     from kiosk.returns import build_from_machine_config
@@ -67,6 +76,7 @@ def run_return_machine(config_file: Path, *, now: str | None = None, language: s
     clock = clock_from(now, running=True)
     profile = load_profile(config.library)
     queue = open_machine_queue(config, clock=clock, profile=profile)
+    translator = Translator(language, currency=profile.currency)
     sims: list[Any] = []
     urls: dict[str, str] = {}
     for name, device in config.devices.items():
@@ -75,6 +85,8 @@ def run_return_machine(config_file: Path, *, now: str | None = None, language: s
                 sim: Any = ReturnUnitSim(bins=max(device.bins, config.returns.bin_count))
             elif isinstance(device, ScannerConfig):
                 sim = ScannerSim()
+            elif isinstance(device, PrinterConfig):
+                sim = PrinterSim()
             else:
                 continue
             sims.append(sim.start())
@@ -88,11 +100,16 @@ def run_return_machine(config_file: Path, *, now: str | None = None, language: s
             data_dir=Path(config.outbox.path).parent,
             urls=urls,
             clock=clock,
+            library_name=profile.library_name,
+            money=translator.money,
         )
         machine.start()
-        translator = Translator(language, currency=profile.currency)
         running = machine
-        ReturnApp(lambda: ReturnScreen(running, translator)).run()
+        ReturnApp(
+            lambda: ReturnScreen(
+                running, translator, print_receipt=receipt_printer(running.printer)
+            )
+        ).run()
     finally:
         if machine is not None:
             machine.stop()
