@@ -101,8 +101,8 @@ def render_receipt(receipt: Receipt, *, width: int = 42, profile: str = DEFAULT_
     p.textln(shorten(receipt.heading, width))
     p.textln(receipt.printed_at.strftime(labels.date_format))
     p.set_with_default()
-    p.textln("-" * width)
-    if receipt.card_number:  # a return receipt has no card: nobody identified
+    if receipt.card_number:  # a return receipt has none: nobody identified
+        p.textln("-" * width)
         p.textln(two_columns(labels.card, mask_card(receipt.card_number), width))
     if receipt.items:
         p.textln("-" * width)

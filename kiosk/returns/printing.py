@@ -31,7 +31,6 @@ from kiosk.returns.ports import HoldSlip
 log = logging.getLogger(__name__)
 
 RECEIPT_HEADING = "Return receipt"
-RETURNED_NOTE = "returned"
 UNKNOWN_TITLE = "(item not recognised)"
 TITLE_WIDTH = 32
 """Titles are shortened to this many columns (a receipt is for the patron, not a catalogue)."""
@@ -79,7 +78,6 @@ class ReturnPrinter:
             ReceiptLine(
                 title=shorten(r.title or UNKNOWN_TITLE, TITLE_WIDTH),
                 barcode=r.item or "",
-                note=RETURNED_NOTE,
             )
             for r in items
         )

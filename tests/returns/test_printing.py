@@ -1,0 +1,225 @@
+"""Hold slips and return receipts on paper.
+
+The layouts are checked byte for byte through the DUMMY back end; the machine is the return
+demo for Hamburg (simulated I/O board, scanner and ESC/POS printer on pty serial ports, the
+real drivers, outbox, forwarder and an embedded central store).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from drivers.events import EventQueue
+from drivers.printer import Backend, ReceiptPrinter
+from drivers.receipt import HoldSlipLayout, render_hold_slip
+from drivers.sim.printer import printable_text
+from kiosk.config.returns import ReturnsConfig
+from kiosk.i18n import Translator
+from kiosk.returns.controller import Returned, State
+from kiosk.returns.demo import DEMO_BINS, ReturnDemoMachine, build_return_demo
+from kiosk.returns.ports import HoldSlip
+from kiosk.returns.printing import ReturnPrinter
+from kiosk.ui.screens.return_app import receipt_printer
+from kiosk.ui.screens.return_screen import ReturnApp, ReturnScreen
+
+HELD = "BH0000000011"  # "Die Blechtrommel (boardgame)", waiting hold at zentrale
+HOLD_PATRON_NAME = "Lena Vogel 12"  # card A000000013
+HOLD_ALIAS = "LV1-0013"  # Patron.alias
+OVERDUE = "BH0000000009"  # "Homo faber (magazine)", due 2026-11-13
+PLAIN = "BH0000000001"
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+# --- layouts, exact bytes ----------------------------------------------------------------------
+
+
+def test_hold_slip_bytes_carry_the_alias_branch_title_and_date() -> None:
+    slip = HoldSlipLayout(
+        patron_alias=HOLD_ALIAS,
+        title="Die Blechtrommel (boardgame)",
+        item=HELD,
+        printed_at=datetime(2026, 11, 23, 10, 5),
+        pickup_branch="zentrale",
+    )
+    data = render_hold_slip(slip, width=42)
+    text = printable_text(data)
+    assert HOLD_ALIAS in text
+    assert "zentrale" in text and "Die Blechtrommel (boardgame)" in text
+    assert "2026-11-23 10:05" in text and HELD in text
+    assert data.endswith(b"\x1dV\x00") or b"\x1dV" in data[-6:]  # cut at the end
+    assert render_hold_slip(slip, width=42) == data  # deterministic
+
+
+def _dummy_printer(width: int = 42) -> tuple[ReturnPrinter, ReceiptPrinter]:
+    driver = ReceiptPrinter("dummy", EventQueue().put, backend=Backend.DUMMY)
+    printer = ReturnPrinter(
+        driver, library_name="Bücherhallen Hamburg", money=lambda amount: f"{amount} EUR"
+    )
+    return printer, driver.start()
+
+
+def test_return_printer_sends_the_slip_to_the_driver() -> None:
+    printer, driver = _dummy_printer()
+    try:
+        at = datetime(2026, 11, 23, 10, 0)
+        result = printer.print_hold_slip(HoldSlip(HOLD_ALIAS, "Krabat", HELD, "altona", at))
+        assert result.result(5).ok
+        text = printable_text(bytes(driver.output))
+        assert HOLD_ALIAS in text and "Krabat" in text and "altona" in text
+    finally:
+        driver.stop()
+
+
+def test_return_receipt_lists_shortened_titles_and_the_fines() -> None:
+    printer, driver = _dummy_printer()
+    long_title = "Die unendliche Geschichte: von A bis Z, mit Bildern und Karten"
+    items = (
+        Returned(OVERDUE, "Homo faber (magazine)", "1.50", 1, "reshelve"),
+        Returned(PLAIN, long_title, "0", 1, "reshelve"),
+        Returned(None, None, "0", 4, "staff"),
+    )
+    try:
+        receipt = printer.receipt(items)
+        assert receipt.card_number == "" and receipt.fines_total == "1.50 EUR"
+        assert printer.print_return_receipt(items)
+        _wait(lambda: b"\x1dV" in driver.output)
+        text = printable_text(bytes(driver.output))
+        assert "Bücherhallen Hamburg" in text and "Return receipt" in text
+        assert "Homo faber (magazine)" in text and "1.50 EUR" in text
+        assert long_title not in text and "Die unendliche Geschichte: vo..." in text
+        assert "Card" not in text  # nobody identified at a return machine
+    finally:
+        driver.stop()
+
+
+# --- the machine, on simulated hardware ---------------------------------------------------------
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[ReturnDemoMachine]:
+    config = ReturnsConfig(
+        bins=DEMO_BINS,
+        journal=str(tmp_path / "returns.db"),
+        read_timeout=0.5,
+        door_timeout=1.0,
+        transport_timeout=2.0,
+        jam_timeout=0.5,
+        reverse_seconds=0.02,
+    )
+    machine = build_return_demo("hamburg", data_dir=tmp_path, cycle_time=0.1, config=config)
+    yield machine
+    machine.close()
+
+
+def _return(demo: ReturnDemoMachine, barcode: str) -> Returned:
+    controller = demo.machine.controller
+    _wait(lambda: controller.state is State.IDLE)
+    demo.demo.sim.present_item()
+    demo.demo.scanner.scan(barcode)
+    _wait(
+        lambda: (
+            controller.state is State.IDLE
+            and controller.last_returned is not None
+            and controller.last_returned.item == barcode
+        )
+    )
+    returned = controller.last_returned
+    assert returned is not None
+    return returned
+
+
+def test_a_held_items_return_prints_a_slip_with_the_alias_never_the_name(
+    demo: ReturnDemoMachine,
+) -> None:
+    sim = demo.printer_sim
+    assert sim is not None
+    returned = _return(demo, HELD)
+    assert returned.role == "hold_shelf"
+    _wait(lambda: HOLD_ALIAS in sim.text)
+    text = sim.text
+    assert HOLD_PATRON_NAME not in text and "Lena" not in text and "Vogel" not in text
+    assert "Die Blechtrommel" in text and "zentrale" in text and "2026-11-23" in text
+
+
+@pytest.fixture
+def sanjose(tmp_path: Path) -> Iterator[ReturnDemoMachine]:
+    config = ReturnsConfig(bins=DEMO_BINS, journal=str(tmp_path / "returns.db"))
+    machine = build_return_demo("sanjose", data_dir=tmp_path, cycle_time=0.1, config=config)
+    yield machine
+    machine.close()
+
+
+SJ_OVERDUE = "31197000000072"  # "Where the Wild Things Are (linkplus)", due 2026-11-13
+SJ_PLAIN = "31197000000056"  # "Hamlet (emedia)"
+
+
+async def test_the_print_choice_prints_the_receipt_with_titles_and_fine(
+    sanjose: ReturnDemoMachine,
+) -> None:
+    demo = sanjose
+    sim = demo.printer_sim
+    assert sim is not None
+    translator = Translator("de", currency="USD")
+    app = ReturnApp(
+        lambda: ReturnScreen(
+            demo.machine, translator, print_receipt=receipt_printer(demo.printer), demo=None
+        )
+    )
+    async with app.run_test(size=(110, 48)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReturnScreen)
+        fined = _return(demo, SJ_OVERDUE)
+        assert float(fined.fine) > 0
+        _return(demo, SJ_PLAIN)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if len(screen.visit) == 2 and screen.query_one("#receipt").display:
+                break
+        assert len(screen.visit) == 2
+        await pilot.click("#receipt-print")
+        await pilot.pause(0.2)
+        assert "gedruckt" in str(screen.query_one("#returned").render()).lower()
+    _wait(lambda: "Return receipt" in sim.text and sim.text.count("\n") > 8)
+    text = sim.text
+    assert "Where the Wild Things Are" in text and "Hamlet (emedia)" in text
+    assert f"${float(fined.fine):.2f}" in text, text  # the fine and the total
+    assert "San Jos" in text
+
+
+def test_paper_out_is_logged_for_staff_and_the_next_return_goes_through(
+    demo: ReturnDemoMachine,
+) -> None:
+    sim = demo.printer_sim
+    assert sim is not None
+    controller = demo.machine.controller
+    sim.paper_out()
+    _wait(lambda: any(f.kind == "printer" for f in controller.journal.faults()))
+    before = sim.text
+    returned = _return(demo, HELD)  # a slip is due, and cannot print
+    assert returned.role == "hold_shelf"
+    _wait(lambda: any("failed: paper out" in f.detail for f in controller.journal.faults()))
+    assert sim.text == before
+    second = _return(demo, PLAIN)
+    assert second.bin is not None and controller.state is State.IDLE
+    assert demo.demo.sim.bin_counts[returned.bin or 0] >= 1
+    assert sum(demo.demo.sim.bin_counts) == 2
+    assert not demo.printer.print_return_receipt([returned, second])  # type: ignore[union-attr]
+    sim.paper_ok()
+    _wait(
+        lambda: all(
+            f.recovered_at
+            for f in controller.journal.faults(open_only=False)
+            if f.kind == "printer" and "near end" not in f.detail
+        )
+    )
