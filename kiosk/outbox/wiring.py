@@ -69,8 +69,11 @@ def open_machine_queue(
         target = make_target(config)
     timeout_s = 0.0
     central = config.central
-    if central is not None:
-        timeout_s = central.timeout_s + getattr(central, "connect_timeout_s", 0.0)
+    if central is not None and central.kind == "sip2":
+        # A failed exchange ends the batch; one exchange may be resent ``retries`` times.
+        timeout_s = central.timeout_s * (central.retries + 1)
+    elif central is not None:
+        timeout_s = central.timeout_s + central.connect_timeout_s
     outbox = Outbox(
         settings.path,
         config.machine_id,

@@ -73,6 +73,8 @@ def test_outbox_delivers_to_the_ils_exactly_once(acs, tmp_path: Path, central: C
     queue = open_machine_queue(config)
     try:
         assert queue.forwarder.target.name == "sip2"
+        # The lease outlasts one exchange with all its resends (5 s x (1 + 3 retries)).
+        assert queue.forwarder.lease_s == 2 * (5 * 4 + 1)
         out = queue.outbox.enqueue("checkout", {"patron": PATRON, "item": ITEM})
         back = queue.outbox.enqueue("checkin", {"item": ITEM})
         assert queue.forwarder.drain(30)
