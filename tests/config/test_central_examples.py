@@ -83,3 +83,16 @@ def test_a_wrong_central_section_is_one_clear_problem(
     assert [p.key for p in problems] == [key], problems
     assert message in problems[0].message
     assert problems[0].line is not None and problems[0].line >= 3
+
+
+def test_sip2_password_from_the_environment(tmp_path: Path, monkeypatch) -> None:
+    """What config/kiosk.sip2.example.toml recommends: the password kept out of the file."""
+    path = tmp_path / "m.toml"
+    path.write_text(
+        'machine_id = "k"\nlibrary = "hefei"\n[central]\nkind = "sip2"\nhost = "h"\nuser = "u"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("KIOSK_CENTRAL__PASSWORD", "from-env")
+    central = load_config(path).central
+    assert isinstance(central, Sip2CentralConfig)
+    assert central.password.get_secret_value() == "from-env"
