@@ -105,7 +105,8 @@ def test_outage_offline_checkout_then_delivered_as_a_fact(cached, central: Centr
     assert forwarder.mode is Mode.OFFLINE
     central.start()
     deadline = time.monotonic() + 20
-    while (box.depth() or forwarder.mode is not Mode.ONLINE) and time.monotonic() < deadline:
+    # The mode flips before the listeners hear of it: wait for the listener, not the flag.
+    while (box.depth() or modes[-1:] != [Mode.ONLINE]) and time.monotonic() < deadline:
         time.sleep(0.05)
     row = box.get(got.transaction.seq)
     # Sent as the offline fact it became (whether the machine answered before the first
