@@ -223,3 +223,72 @@ def test_paper_out_is_logged_for_staff_and_the_next_return_goes_through(
             if f.kind == "printer" and "near end" not in f.detail
         )
     )
+
+
+def test_kiosk_run_prints_hold_slips_on_the_configured_printer(tmp_path: Path) -> None:
+    """``build_from_machine_config`` with a ``kind = "printer"`` device (sim: -> pty)."""
+    from drivers.sim.printer import PrinterSim
+    from drivers.sim.returnunit import ReturnUnitSim
+    from drivers.sim.scanner import ScannerSim
+    from kiosk.central import open_central
+    from kiosk.central.security import PinHasher
+    from kiosk.central.services import load_fixture
+    from kiosk.config import MachineConfig
+    from kiosk.outbox.wiring import open_machine_queue
+    from kiosk.returns import build_from_machine_config
+    from kiosk.returns.demo import ServiceTarget, fixture_path
+
+    central = open_central(f"sqlite:///{tmp_path / 'central.db'}")
+    load_fixture(fixture_path("hamburg"), central.sessions, PinHasher(central.settings), None)
+    config = MachineConfig(
+        machine_id="drop-1",
+        library="hamburg",
+        mode="return",
+        devices={
+            "belt": {"kind": "return_unit", "url": "sim:", "bins": 4},
+            "reader": {"kind": "scanner", "url": "sim:"},
+            "paper": {"kind": "printer", "url": "sim:", "poll_interval": 0.5},
+        },
+        outbox={"path": str(tmp_path / "queue.db")},
+        returns={
+            "bins": [
+                {"number": 1, "role": "reshelve"},
+                {"number": 2, "role": "hold_shelf"},
+                {"number": 3, "role": "transit"},
+                {"number": 4, "role": "staff"},
+            ],
+            "journal": str(tmp_path / "returns.db"),
+        },
+    )
+    queue = open_machine_queue(config, target=ServiceTarget(central.service))
+    sim = ReturnUnitSim(bins=4, cycle_time=0.1).start()
+    scanner = ScannerSim().start()
+    paper = PrinterSim().start()
+    queue.forwarder.start()
+    machine = build_from_machine_config(
+        config,
+        queue=queue,
+        data_dir=tmp_path,
+        urls={"belt": sim.path, "reader": scanner.path, "paper": paper.path},
+        branch="zentrale",
+        library_name="Bücherhallen Hamburg",
+    )
+    try:
+        machine.start()
+        assert machine.printer is not None
+        controller = machine.controller
+        _wait(lambda: controller.state is State.IDLE)
+        sim.present_item()
+        scanner.scan(HELD)
+        _wait(lambda: controller.state is State.IDLE and controller.last_returned is not None)
+        assert controller.last_returned.role == "hold_shelf"
+        _wait(lambda: HOLD_ALIAS in paper.text)
+        assert "Vogel" not in paper.text and "zentrale" in paper.text
+        assert machine.printer.print_return_receipt([controller.last_returned])
+        _wait(lambda: "Bücherhallen Hamburg" in paper.text)
+    finally:
+        machine.stop()
+        queue.close()
+        sim.stop()
+        scanner.stop()
+        paper.stop()
