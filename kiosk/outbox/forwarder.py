@@ -317,7 +317,7 @@ class Forwarder:
             decision = decide_offline()
             if not decision.get("allowed"):
                 return Submitted(None, "offline", decision=decision)
-            tx = self.outbox.enqueue(kind, payload, mode=TxMode.OFFLINE)
+            tx = self.outbox.enqueue(kind, with_shown_due(payload, decision), mode=TxMode.OFFLINE)
             return Submitted(tx, "offline", decision=decision)
         tx = self.outbox.enqueue(kind, payload)
         row = self.outbox.wait(tx.seq, self.wait_s if wait_s is None else wait_s)
@@ -328,3 +328,15 @@ class Forwarder:
         if row.delivery is not None:
             return Submitted(tx, "central", delivery=row.delivery)
         return Submitted(tx, "offline", decision=decision)
+
+
+def with_shown_due(payload: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
+    """The payload with the due date the patron was shown, so central records that one.
+
+    An offline checkout is a fact: the receipt in the patron's hand names a due date, and
+    central must not compute a different one.
+    """
+    due = decision.get("due")
+    if not due or "due" in payload:
+        return payload
+    return {**payload, "due": str(due)}

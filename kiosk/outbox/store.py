@@ -746,6 +746,11 @@ class Outbox:
             if row["state"] == RowState.QUEUED:
                 if allowed:
                     values["mode"] = TxMode.OFFLINE.value
+                    due = decision.get("due")
+                    payload = json.loads(row["payload"])
+                    if due and "due" not in payload:
+                        # Central records the due date the patron was shown.
+                        values["payload"] = _JSON.encode({**payload, "due": str(due)})
                 else:
                     # The patron was turned away locally: nothing happened, nothing to send.
                     body = {"reasons": decision.get("reasons", []), "local": True}

@@ -112,6 +112,8 @@ def test_outage_offline_checkout_then_delivered_as_a_fact(cached, central: Centr
     # Sent as the offline fact it became (whether the machine answered before the first
     # attempt or during one that then failed).
     assert row.mode == TxMode.OFFLINE and row.state is RowState.DELIVERED, row
+    # Central records the due date printed on the patron's receipt, not one of its own.
+    assert row.payload["due"] == str(got.decision["due"])
     applied = central.applied("kiosk-1")
     assert [u for u, _, _ in applied] == [row.uuid]  # the refused one was never sent
     assert modes[-2:] == [Mode.OFFLINE, Mode.ONLINE]
