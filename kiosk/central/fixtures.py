@@ -17,36 +17,19 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.domain.money import to_money
+from kiosk.domain.vocabulary import (
+    FEE_KINDS,
+    HOLD_STATUSES,
+    SHARED_AUDIENCES,
+    SHARED_CATEGORIES,
+    SHARED_FORMATS,
+)
 from kiosk.errors import ConfigError
 
-CATEGORIES = ("adult", "teen", "child", "educator", "student", "school", "nursery", "day", "staff")
-FORMATS = (
-    "book",
-    "video",
-    "dvd",
-    "cd",
-    "magazine",
-    "hotspot",
-    "lucky_day",
-    "linkplus",
-    "emedia",
-    "boardgame",
-)
-AUDIENCES = ("adult", "teen", "child")
+CATEGORIES = SHARED_CATEGORIES
+FORMATS = SHARED_FORMATS
+AUDIENCES = SHARED_AUDIENCES
 ITEM_STATUSES = ("available", "on_loan", "lost", "missing", "damaged", "in_transit")
-HOLD_STATUSES = ("waiting", "ready", "collected", "expired", "cancelled")
-FEE_KINDS = (
-    "overdue",
-    "lost",
-    "damaged",
-    "processing",
-    "hold",
-    "reminder",
-    "service",
-    "card",
-    "delivery",
-    "billed",
-)
 LANGUAGES = ("en", "zh_CN", "de", "vi")
 
 

@@ -29,31 +29,7 @@ from pydantic import (
 from kiosk.domain.barcode import BarcodeRule
 from kiosk.domain.models import FeeKind
 from kiosk.domain.money import to_money
-
-SHARED_CATEGORIES = (
-    "adult",
-    "teen",
-    "child",
-    "educator",
-    "student",
-    "school",
-    "nursery",
-    "day",
-    "staff",
-)
-SHARED_FORMATS = (
-    "book",
-    "video",
-    "dvd",
-    "cd",
-    "magazine",
-    "hotspot",
-    "lucky_day",
-    "linkplus",
-    "emedia",
-    "boardgame",
-)
-SHARED_AUDIENCES = ("adult", "teen", "child")
+from kiosk.domain.vocabulary import SHARED_AUDIENCES, SHARED_CATEGORIES, SHARED_FORMATS
 
 
 def _money(value: Any) -> Decimal:
