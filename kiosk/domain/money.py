@@ -29,7 +29,10 @@ def to_money(value: object) -> Decimal:
         raise ValueError(f"not an amount of money: {value!r}")
     if not amount.is_finite():
         raise ValueError(f"not an amount of money: {value!r}")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # more digits than the decimal context holds
+        raise ValueError(f"not an amount of money: {value!r}") from exc
 
 
 def format_money(amount: Decimal, currency: str) -> str:

@@ -15,7 +15,7 @@ def test_money_from_float_is_exact_cents() -> None:
     assert to_money("2.00") + to_money("0.25") == Decimal("2.25")
 
 
-@pytest.mark.parametrize("bad", ["abc", "NaN", "Infinity", True, None, [1]])
+@pytest.mark.parametrize("bad", ["abc", "NaN", "Infinity", True, None, [1], "1e30", 1e300])
 def test_money_rejects_non_amounts(bad: object) -> None:
     with pytest.raises(ValueError):
         to_money(bad)

@@ -151,6 +151,11 @@ def test_long_outage_ten_thousand_queued_then_all_delivered(
         for _ in range(10_000):
             box.enqueue(*checkout_or_checkin(rng))
         assert box.depth() == 10_000, box.status()
+        # A tight enqueue loop can hold the write lock the forwarder needs to claim a batch;
+        # give it the moment it needs to find central gone (patrons do not enqueue this fast).
+        noticed_by = time.monotonic() + 30
+        while forwarder.mode is not Mode.OFFLINE and time.monotonic() < noticed_by:
+            time.sleep(0.05)
         assert forwarder.mode is Mode.OFFLINE, events
         central.start()
         started = time.monotonic()
