@@ -96,7 +96,7 @@ def _unpadded_login(site: Site) -> str:
             if len(crc) < 4:
                 return peer.sip_login_response(peer.get_response(request))["fixed"]["Ok"]
             peer._seq = -1
-        pytest.skip("no unpadded checksum found")
+        pytest.fail("could not build a login the peer writes with an unpadded checksum")
     finally:
         peer.disconnect()
     return ""
