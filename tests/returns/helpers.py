@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from kiosk.clock import FixedClock
 from kiosk.returns.ports import CheckinOutcome, CheckinRequest, HoldSlip
+
+if TYPE_CHECKING:
+    pass
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -120,3 +124,39 @@ class SlipCollector:
 
     def print_hold_slip(self, slip: HoldSlip) -> None:
         self.slips.append(slip)
+
+
+def hamburg_drop(tmp_path, *, printer: bool = False):
+    """An embedded Hamburg central and the config of a four-bin drop wired to it over `sim:`
+    devices (scanner, return unit and, with ``printer``, a receipt printer)."""
+    from kiosk.central import open_central
+    from kiosk.central.security import PinHasher
+    from kiosk.central.services import load_fixture
+    from kiosk.config import MachineConfig
+    from kiosk.returns.demo import fixture_path
+
+    central = open_central(f"sqlite:///{tmp_path / 'central.db'}")
+    load_fixture(fixture_path("hamburg"), central.sessions, PinHasher(central.settings), None)
+    devices: dict[str, dict[str, object]] = {
+        "belt": {"kind": "return_unit", "url": "sim:", "bins": 4},
+        "reader": {"kind": "scanner", "url": "sim:"},
+    }
+    if printer:
+        devices["paper"] = {"kind": "printer", "url": "sim:", "poll_interval": 0.5}
+    config = MachineConfig(
+        machine_id="drop-1",
+        library="hamburg",
+        mode="return",
+        devices=devices,
+        outbox={"path": str(tmp_path / "queue.db")},
+        returns={
+            "bins": [
+                {"number": 1, "role": "reshelve"},
+                {"number": 2, "role": "hold_shelf"},
+                {"number": 3, "role": "transit"},
+                {"number": 4, "role": "staff"},
+            ],
+            "journal": str(tmp_path / "returns.db"),
+        },
+    )
+    return central, config

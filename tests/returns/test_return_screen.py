@@ -149,35 +149,12 @@ def test_kiosk_run_wiring_from_the_machine_config(tmp_path: Path) -> None:
     through the machine's queue, bins from [returns]."""
     from drivers.sim.returnunit import ReturnUnitSim
     from drivers.sim.scanner import ScannerSim
-    from kiosk.central import open_central
-    from kiosk.central.security import PinHasher
-    from kiosk.central.services import load_fixture
-    from kiosk.config import MachineConfig
     from kiosk.outbox.wiring import open_machine_queue
     from kiosk.returns import build_from_machine_config
-    from kiosk.returns.demo import ServiceTarget, fixture_path
+    from kiosk.returns.demo import ServiceTarget
+    from tests.returns.helpers import hamburg_drop
 
-    central = open_central(f"sqlite:///{tmp_path / 'central.db'}")
-    load_fixture(fixture_path("hamburg"), central.sessions, PinHasher(central.settings), None)
-    config = MachineConfig(
-        machine_id="drop-1",
-        library="hamburg",
-        mode="return",
-        devices={
-            "belt": {"kind": "return_unit", "url": "sim:", "bins": 4},
-            "reader": {"kind": "scanner", "url": "sim:"},
-        },
-        outbox={"path": str(tmp_path / "queue.db")},
-        returns={
-            "bins": [
-                {"number": 1, "role": "reshelve"},
-                {"number": 2, "role": "hold_shelf"},
-                {"number": 3, "role": "transit"},
-                {"number": 4, "role": "staff"},
-            ],
-            "journal": str(tmp_path / "returns.db"),
-        },
-    )
+    central, config = hamburg_drop(tmp_path)
     queue = open_machine_queue(config, target=ServiceTarget(central.service))
     sim = ReturnUnitSim(bins=4, cycle_time=0.1).start()
     scanner = ScannerSim().start()
