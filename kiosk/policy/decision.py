@@ -42,6 +42,7 @@ REASON_CODES: dict[str, str] = {
     "hold_not_allowed_for_card": "this card may not place holds or hold a credit",
     "hold_not_allowed_for_format": "this kind of item cannot be reserved",
     "pickup_branch_excluded": "that branch is not a pickup location",
+    "available_at_pickup": "a copy is on the shelf at the pickup branch: borrow it there",
     "max_holds": "the card has as many holds as allowed",
     "hold_expired": "the hold was not collected in time",
     "hold_not_ready": "the hold is not ready for pickup",

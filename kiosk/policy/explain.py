@@ -222,6 +222,10 @@ def _rule_set(r: RuleSet, currency: str) -> Iterator[str]:
             yield f"    At most {h.max_active} holds at once."
         if h.count_with_loans:
             yield "    Holds count towards the loan limit."
+        if h.only_when_unavailable:
+            yield (
+                "    Only items on loan, or on the shelf only at another branch, can be reserved."
+            )
         if h.block_at_owed is not None:
             yield _owed(h.block_at_owed, currency, "holds")
         if h.block_if_overdue:

@@ -32,8 +32,13 @@ def check_place_hold(
     now: datetime,
     *,
     pickup_branch: str | None = None,
+    available_at_pickup: bool | None = None,
 ) -> Decision:
     """May this patron place a hold, and what does it cost?
+
+    ``available_at_pickup`` is central's answer to "is a copy on the shelf, free to borrow, at
+    the pickup branch?" (None: not known, so not checked). Where the profile says holds are
+    only for items on loan or held elsewhere, a copy on the shelf refuses the hold.
 
     The fee is taken from the hold credit first (``credit_used``); the rest becomes debt
     (``owed``). A refused hold reports what it would have cost; its ``credit_balance`` is the
@@ -58,6 +63,8 @@ def check_place_hold(
         reasons.append(reason("hold_not_allowed_for_format", format=item_format))
     if pickup_branch is not None and pickup_branch in holds.excluded_branches:
         reasons.append(reason("pickup_branch_excluded", branch=pickup_branch))
+    if holds.only_when_unavailable and available_at_pickup:
+        reasons.append(reason("available_at_pickup", branch=pickup_branch or ""))
     active = [h for h in account.holds if h.status in ACTIVE_HOLD]
     if holds.max_active is not None and len(active) >= holds.max_active:
         reasons.append(reason("max_holds", limit=holds.max_active))

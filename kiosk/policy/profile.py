@@ -214,6 +214,9 @@ class Holds(_Model):
     """Holds count towards the loan limit (Hefei: an order's items become loans)."""
     excluded_branches: tuple[str, ...] = ()
     """Branches that are not pickup locations."""
+    only_when_unavailable: bool = False
+    """A hold is refused while a copy is on the shelf at the pickup branch (Hamburg: only
+    items on loan, or held only at another branch, can be reserved)."""
     credit: HoldCredit = HoldCredit()
 
 

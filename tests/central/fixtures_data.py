@@ -227,6 +227,11 @@ patron = "A0000002"
 item = "M0000001"
 checked_out = "2026-11-01T10:00:00"
 
+[[loan]]
+patron = "A0000002"
+item = "M0000003"
+checked_out = "2026-11-01T10:00:00"
+
 [[credit]]
 patron = "A0000001"
 amount = "10.00"

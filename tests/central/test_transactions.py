@@ -246,6 +246,34 @@ def test_hold_fee_taken_from_credit_then_owed_and_deposit(load) -> None:
     assert [h.id for h in svc.account(greta).holds] == [free.result["hold_id"]]
 
 
+def test_hamburg_hold_only_when_no_copy_is_on_the_pickup_shelf(load) -> None:
+    """Items on loan, or on the shelf only at another branch, can be reserved (Hamburg)."""
+    central = load(HAMBURG)
+    svc = central.service
+    greta = "A0000001"
+    # "Der Vorleser" stands on the shelf at Altona: no hold for pickup there, nothing charged.
+    there = svc.apply(tx("place_hold", NOW, patron=greta, item="M0000002", pickup_branch="altona"))
+    assert there.outcome is TxOutcome.REFUSED
+    assert [r.code for r in there.reasons] == ["available_at_pickup"]
+    assert dict(there.reasons[0].params) == {"branch": "altona"}
+    assert svc.account(greta).credit == "10.00"
+    # A title hold is refused the same way while a copy of the title is free at pickup.
+    title = svc.apply(
+        tx("place_hold", NOW, patron="A0000002", title="Der Vorleser", pickup_branch="altona")
+    )
+    assert [r.code for r in title.reasons] == ["available_at_pickup"]
+    # The same copy may be reserved for pickup at another branch (it is sent there).
+    elsewhere = svc.apply(
+        tx("place_hold", NOW, patron=greta, item="M0000002", pickup_branch="zentrale")
+    )
+    assert elsewhere.outcome is TxOutcome.APPLIED
+    # Once that copy is claimed by Greta's hold it is no longer free: a second hold is fine.
+    again = svc.apply(
+        tx("place_hold", NOW, patron="A0000002", item="M0000002", pickup_branch="altona")
+    )
+    assert again.outcome is TxOutcome.APPLIED
+
+
 def test_pay_fee_reduces_balance(load) -> None:
     central = load(HEFEI)
     svc = central.service

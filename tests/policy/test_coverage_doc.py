@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
-REF = re.compile(r"`(?:(P|domain)/(test_\w+\.py))?::(\w+)`")
+REF = re.compile(r"`(?:(P|domain|central)/(test_\w+\.py))?::(\w+)`")
+FOLDERS = {"P": "policy", "domain": "domain", "central": "central"}
 
 
 def test_every_test_named_in_the_coverage_doc_exists() -> None:
@@ -16,7 +17,7 @@ def test_every_test_named_in_the_coverage_doc_exists() -> None:
         current: Path | None = None
         for folder, name, test in REF.findall(line):
             if name:
-                base = ROOT / "tests" / ("policy" if folder == "P" else "domain")
+                base = ROOT / "tests" / FOLDERS[folder]
                 current = base / name
             assert current is not None, line
             source = current.read_text(encoding="utf-8")

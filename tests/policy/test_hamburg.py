@@ -60,6 +60,50 @@ def test_hold_for_pickup_at_a_branch_of_the_patrons_choice(hamburg: Profile) -> 
     assert decision.allowed
 
 
+def test_hold_refused_while_a_copy_is_on_the_shelf_at_pickup(hamburg: Profile) -> None:
+    """Only items on loan, or held only at another branch, can be reserved."""
+    decision = check_place_hold(
+        hamburg,
+        account(reader(), credit=Decimal("10.00")),
+        "book",
+        at(hamburg, NOW),
+        pickup_branch="altona",
+        available_at_pickup=True,
+    )
+    assert decision.codes == ("available_at_pickup",)
+    assert decision.reasons[0].params["branch"] == "altona"
+    assert decision.credit_balance == Decimal("10.00")  # nothing taken for a refused hold
+
+
+@pytest.mark.parametrize("available", [False, None])
+def test_hold_allowed_when_on_loan_or_only_at_another_branch(
+    hamburg: Profile, available: bool | None
+) -> None:
+    decision = check_place_hold(
+        hamburg,
+        account(reader()),
+        "book",
+        at(hamburg, NOW),
+        pickup_branch="altona",
+        available_at_pickup=available,
+    )
+    assert decision.allowed
+
+
+def test_shelf_copy_does_not_refuse_holds_where_the_profile_allows_it(
+    sanjose: Profile,
+) -> None:
+    """The rule is Hamburg's flag, not a general one: San José takes the hold."""
+    decision = check_place_hold(
+        sanjose,
+        account(patron(CARD, "adult")),
+        "book",
+        at(sanjose, NOW),
+        available_at_pickup=True,
+    )
+    assert "available_at_pickup" not in decision.codes
+
+
 def test_excluded_pickup_branch_is_refused(tmp_path: Path) -> None:
     text = find_profile("hamburg").read_text(encoding="utf-8")
     custom = tmp_path / "hamburg-excl.toml"

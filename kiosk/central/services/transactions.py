@@ -418,8 +418,18 @@ class TransactionApplier:
                 tx, "hold.refused", (reason("unknown_branch", branch=pickup),), patron=card
             )
         account = mapping.account_of(s, patron)
+        available = (
+            _copy_on_shelf_at(s, item, pickup)
+            if self.profile.rule_set(self._today(tx.occurred_at)).holds.only_when_unavailable
+            else None
+        )
         decision = check_place_hold(
-            self.profile, account, item.format, tx.occurred_at, pickup_branch=pickup
+            self.profile,
+            account,
+            item.format,
+            tx.occurred_at,
+            pickup_branch=pickup,
+            available_at_pickup=available,
         )
         if not decision.allowed and tx.mode is TxMode.ONLINE:
             return Applied(
@@ -605,6 +615,33 @@ class TransactionApplier:
         patron.pin_is_default = False
         patron.failed_pins = 0
         return Applied(TxOutcome.APPLIED, "pin.changed", (), {}, patron=card)
+
+
+def _copy_on_shelf_at(s: Session, item: m.Item, branch: str) -> bool:
+    """Is a copy of this title, in this format, free to borrow on the shelf at ``branch``?
+
+    Free means: status available, not on loan, and no copy-level hold waiting for it. The
+    asked-for copy counts too (a hold on a copy standing on the pickup branch's shelf).
+    """
+    here = m.Item.current_branch == branch
+    at_home = m.Item.current_branch.is_(None) & (m.Item.owning_branch == branch)
+    claimed = select(m.Hold.item_id).where(
+        m.Hold.item_id.is_not(None), m.Hold.status.in_(("waiting", "ready"))
+    )
+    on_loan = select(m.Loan.item_id)
+    query = (
+        select(m.Item.id)
+        .where(
+            m.Item.title == item.title,
+            m.Item.format == item.format,
+            m.Item.status == "available",
+            here | at_home,
+            m.Item.id.not_in(claimed),
+            m.Item.id.not_in(on_loan),
+        )
+        .limit(1)
+    )
+    return s.scalar(query) is not None
 
 
 def release_shelf_item(s: Session, item: m.Item, today: Any) -> int | None:
