@@ -22,6 +22,7 @@ from drivers.scanner import BarcodeScanner, ScannerSettings
 from kiosk.clock import Clock
 from kiosk.config.returns import ReturnsConfig
 from kiosk.errors import ConfigError
+from kiosk.i18n import Translator
 from kiosk.outbox.store import Outbox
 from kiosk.returns.board import DriverBoard
 from kiosk.returns.controller import ReturnController
@@ -125,15 +126,18 @@ def build_from_machine_config(
     clock: Clock | None = None,
     branch: str | None = None,
     library_name: str = "",
+    translator: Translator | None = None,
     money: Callable[[Decimal], str] | None = None,
 ) -> ReturnMachine:
     """The return machine of ``kiosk run`` / ``kiosk demo --mode return``.
 
     Uses the first ``return_unit``, ``scanner`` and ``printer`` (optional: hold slips and
-    receipts, headed ``library_name``, amounts by ``money``) in ``[devices]``; ``urls`` maps
-    a device name to the pty path of its simulator when the configuration says ``sim:``.
-    Check-ins go through ``queue`` (:func:`kiosk.outbox.wiring.open_machine_queue`): online
-    while the forwarder is online, else the offline decision over its cached snapshot.
+    receipts, headed ``library_name``) in ``[devices]``. Hold slips are in ``translator``'s
+    language (the machine's ``[ui] language``); amounts are formatted by ``money`` if given,
+    else by the receipt's translator. ``urls`` maps a device name to the pty path of its
+    simulator when the configuration says ``sim:``. Check-ins go through ``queue``
+    (:func:`kiosk.outbox.wiring.open_machine_queue`): online while the forwarder is online,
+    else the offline decision over its cached snapshot.
     """
     from kiosk.config.devices import PrinterConfig, ReturnUnitConfig, ScannerConfig
 
@@ -177,8 +181,9 @@ def build_from_machine_config(
                 path=paper_cfg.path or None,
                 settings=paper_cfg.to_driver(),
             )
-            extra = {"money": money} if money is not None else {}
-            return ReturnPrinter(driver, library_name=library_name, clock=clock, **extra)
+            return ReturnPrinter(
+                driver, library_name=library_name, translator=translator, clock=clock, money=money
+            )
 
     cache = queue.cache
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from babel.numbers import format_currency
-
 from drivers.events import Emit
 from drivers.link import SerialSettings
 from drivers.printer import Backend as PrinterBackend
@@ -29,6 +27,7 @@ from kiosk.clock import Clock, clock_from
 from kiosk.config.returns import BinConfig, BinRole, ReturnsConfig
 from kiosk.domain import Transaction
 from kiosk.errors import ConfigError
+from kiosk.i18n import Translator
 from kiosk.outbox.forwarder import Forwarder
 from kiosk.outbox.store import Delivery, Outbox
 from kiosk.returns.build import build_return_machine
@@ -205,9 +204,11 @@ def build_return_demo(
     now: str | None = None,
     cycle_time: float = 2.0,
     config: ReturnsConfig | None = None,
+    language: str = "en",
 ) -> ReturnDemoMachine:
     """Central (loaded with the library's demo data), outbox, forwarder, simulators and the
-    return machine, started; call ``close()`` when done."""
+    return machine, started; call ``close()`` when done. ``language`` is the machine's: its
+    hold slips are printed in it."""
     from kiosk.central import open_central
     from kiosk.central.security import PinHasher
     from kiosk.central.services import load_fixture
@@ -242,8 +243,8 @@ def build_return_demo(
         return ReturnPrinter(
             driver,
             library_name=library_name,
+            translator=Translator(language, currency=currency),
             clock=clock,
-            money=lambda amount: format_currency(amount, currency, locale="en"),
         )
 
     slips = SlipLog()

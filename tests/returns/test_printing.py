@@ -61,10 +61,15 @@ def test_hold_slip_bytes_carry_the_alias_branch_title_and_date() -> None:
     assert render_hold_slip(slip, width=42) == data  # deterministic
 
 
-def _dummy_printer(width: int = 42) -> tuple[ReturnPrinter, ReceiptPrinter]:
+def _dummy_printer(
+    width: int = 42, *, translator: Translator | None = None, money: bool = True
+) -> tuple[ReturnPrinter, ReceiptPrinter]:
     driver = ReceiptPrinter("dummy", EventQueue().put, backend=Backend.DUMMY)
     printer = ReturnPrinter(
-        driver, library_name="Bücherhallen Hamburg", money=lambda amount: f"{amount} EUR"
+        driver,
+        library_name="Bücherhallen Hamburg",
+        translator=translator,
+        money=(lambda amount: f"{amount} EUR") if money else None,
     )
     return printer, driver.start()
 
@@ -99,6 +104,57 @@ def test_return_receipt_lists_shortened_titles_and_the_fines() -> None:
         assert "Homo faber (magazine)" in text and "1.50 EUR" in text
         assert long_title not in text and "Die unendliche Geschichte: vo..." in text
         assert "Card" not in text  # nobody identified at a return machine
+    finally:
+        driver.stop()
+
+
+def test_a_german_machine_prints_its_hold_slips_in_german() -> None:
+    printer, driver = _dummy_printer(translator=Translator("de", currency="EUR"))
+    try:
+        at = datetime(2026, 11, 23, 10, 0)
+        result = printer.print_hold_slip(HoldSlip(HOLD_ALIAS, "Krabat", HELD, "altona", at))
+        assert result.result(5).ok
+        data = bytes(driver.output)
+        assert b"VORMERKUNG" in data and b"Abholen in" in data
+        text = printable_text(data)
+        assert "Für" in text and "23.11.2026 10:00" in text  # the German date, too
+        assert HOLD_ALIAS in text and "Krabat" in text
+        for english in ("HOLD", "Pick up at", "For ", "2026-11-23"):
+            assert english not in text, english
+    finally:
+        driver.stop()
+
+
+def test_a_return_receipt_in_chinese_renders_in_chinese() -> None:
+    printer, driver = _dummy_printer(translator=Translator("de"), money=False)
+    items = (
+        Returned(OVERDUE, "红楼梦", "1.50", 1, "reshelve"),
+        Returned(None, None, "0", 4, "staff"),
+    )
+    try:
+        chinese = Translator("zh_CN", currency="CNY")
+        receipt = printer.receipt(items, chinese)
+        assert receipt.heading == "还书凭条" and receipt.fines_total == "¥1.50"
+        assert receipt.items[1].title == "（未识别的资料）"
+        assert printer.print_return_receipt(items, chinese)
+        _wait(lambda: b"\x1dV" in driver.output)
+        data = bytes(driver.output)
+        for words in ("还书凭条", "红楼梦", "未识别的资料", "册数", "感谢您光临图书馆"):
+            assert words.encode("gb18030") in data, words
+        assert "年11月23日".encode("gb18030") in data
+        assert b"Return receipt" not in data and b"ckgabebeleg" not in data
+    finally:
+        driver.stop()
+
+
+def test_without_a_translator_for_the_moment_the_receipt_is_in_the_librarys_language() -> None:
+    printer, driver = _dummy_printer(translator=Translator("de", currency="EUR"), money=False)
+    try:
+        receipt = printer.receipt([Returned(OVERDUE, None, "2.00", 1, "reshelve", offline=True)])
+        assert receipt.heading == "Rückgabebeleg"
+        assert receipt.items[0].title == "(Medium nicht erkannt)"
+        assert receipt.fines_total == "2,00\xa0€"
+        assert receipt.footer == Translator("de")("ui.receipt_offline_note")
     finally:
         driver.stop()
 
@@ -190,10 +246,13 @@ async def test_the_print_choice_prints_the_receipt_with_titles_and_fine(
         await pilot.click("#receipt-print")
         await pilot.pause(0.2)
         assert "gedruckt" in str(screen.query_one("#returned").render()).lower()
-    _wait(lambda: "Return receipt" in sim.text and sim.text.count("\n") > 8)
+    # printed in the language the screen showed (German), not the machine's (English)
+    _wait(lambda: "Rückgabebeleg" in sim.text and sim.text.count("\n") > 8)
     text = sim.text
     assert "Where the Wild Things Are" in text and "Hamlet (emedia)" in text
-    assert f"${float(fined.fine):.2f}" in text, text  # the fine and the total
+    assert f"{float(fined.fine):.2f}".replace(".", ",") in text, text  # the fine, German style
+    assert "Medien: 2" in text and "Danke für Ihren Besuch" in text
+    assert "Return receipt" not in text and "Items" not in text
     assert "San Jos" in text
 
 
@@ -230,12 +289,14 @@ def test_kiosk_run_prints_hold_slips_on_the_configured_printer(tmp_path: Path) -
     from drivers.sim.printer import PrinterSim
     from drivers.sim.returnunit import ReturnUnitSim
     from drivers.sim.scanner import ScannerSim
+    from kiosk.config.ui import UiSettings
     from kiosk.outbox.wiring import open_machine_queue
     from kiosk.returns import build_from_machine_config
     from kiosk.returns.demo import ServiceTarget
     from tests.returns.helpers import hamburg_drop
 
     central, config = hamburg_drop(tmp_path, printer=True)
+    config = config.model_copy(update={"ui": UiSettings(language="de")})  # a German library
     queue = open_machine_queue(config, target=ServiceTarget(central.service))
     sim = ReturnUnitSim(bins=4, cycle_time=0.1).start()
     scanner = ScannerSim().start()
@@ -248,6 +309,7 @@ def test_kiosk_run_prints_hold_slips_on_the_configured_printer(tmp_path: Path) -
         urls={"belt": sim.path, "reader": scanner.path, "paper": paper.path},
         branch="zentrale",
         library_name="Bücherhallen Hamburg",
+        translator=Translator(config.ui.language, currency="EUR"),
     )
     try:
         machine.start()
@@ -260,8 +322,9 @@ def test_kiosk_run_prints_hold_slips_on_the_configured_printer(tmp_path: Path) -
         assert controller.last_returned.role == "hold_shelf"
         _wait(lambda: HOLD_ALIAS in paper.text)
         assert "Vogel" not in paper.text and "zentrale" in paper.text
+        assert "VORMERKUNG" in paper.text and "Abholen in" in paper.text  # [ui] language = "de"
         assert machine.printer.print_return_receipt([controller.last_returned])
-        _wait(lambda: "Bücherhallen Hamburg" in paper.text)
+        _wait(lambda: "Bücherhallen Hamburg" in paper.text and "Rückgabebeleg" in paper.text)
     finally:
         machine.stop()
         queue.close()

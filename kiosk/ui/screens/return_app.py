@@ -18,10 +18,16 @@ from kiosk.ui.screens.return_screen import ReturnApp, ReturnReceipt, ReturnScree
 
 
 def receipt_printer(printer: Any) -> Callable[[ReturnReceipt], bool] | None:
-    """The screen's "print" choice on the machine's printer (None: no printer, no button)."""
+    """The screen's "print" choice on the machine's printer (None: no printer, no button),
+    in the language the screen shows when the patron asks."""
     if printer is None:
         return None
-    return lambda receipt: bool(printer.print_return_receipt(receipt.items))
+
+    def print_receipt(receipt: ReturnReceipt) -> bool:
+        words = Translator(receipt.language, currency=receipt.currency)
+        return bool(printer.print_return_receipt(receipt.items, words))
+
+    return print_receipt
 
 
 def build_return_demo_app(
@@ -36,7 +42,9 @@ def build_return_demo_app(
     from kiosk.policy import load_profile
     from kiosk.returns.demo import build_return_demo
 
-    demo = build_return_demo(library, data_dir=data_dir, now=now, cycle_time=cycle_time)
+    demo = build_return_demo(
+        library, data_dir=data_dir, now=now, cycle_time=cycle_time, language=language
+    )
     translator = Translator(language, currency=load_profile(library).currency)
     app = ReturnApp(
         lambda: ReturnScreen(
@@ -101,7 +109,7 @@ def run_return_machine(config_file: Path, *, now: str | None = None, language: s
             urls=urls,
             clock=clock,
             library_name=profile.library_name,
-            money=translator.money,
+            translator=translator,
         )
         machine.start()
         running = machine

@@ -64,6 +64,8 @@ class ReturnReceipt:
 
     items: tuple[Returned, ...]
     currency: str
+    language: str = "en"
+    """The language the screen showed when the patron chose: the receipt's language."""
 
 
 def _money(text: str) -> Decimal:
@@ -248,7 +250,7 @@ class ReturnScreen(Screen[None]):
         self.query_one("#returned", Static).update(self.t(text_key) if text_key else "")
 
     def _receipt(self) -> ReturnReceipt:
-        return ReturnReceipt(tuple(self.visit), self.t.currency)
+        return ReturnReceipt(tuple(self.visit), self.t.currency, self.t.language)
 
     @on(Button.Pressed, "#receipt-print")
     def _print(self, event: Button.Pressed) -> None:
