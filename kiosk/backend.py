@@ -176,6 +176,10 @@ class Receipt:
     lines: tuple[ReceiptLine, ...]
     currency: str = ""
     offline: bool = False
+    language: str = "en"
+    """The language the patron used at the machine (an e-mailed receipt is written in it)."""
+    receipt_id: str = ""
+    """One per visit: asking again to e-mail the same receipt never sends it twice."""
 
 
 class Backend(Protocol):

@@ -15,6 +15,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "wrong_pin": 401,
     "pin_required": 401,
     "card_locked": 423,
+    "no_email": 409,
     "session_invalid": 401,
     "invalid_request": 422,
     "db_unreachable": 503,

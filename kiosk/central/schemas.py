@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -83,6 +84,8 @@ class PatronSummary(BaseModel):
     name: str
     language: str | None
     category: str
+    has_email: bool = False
+    """Whether an e-mail address is on file (the address itself is never given out)."""
 
 
 class LoginOut(BaseModel):
@@ -207,3 +210,41 @@ class SnapshotOut(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+
+
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+class ReceiptLineIn(_Body):
+    kind: Literal["checkout", "renew", "checkin"]
+    title: str = Field(default="", max_length=500, pattern=_PRINTABLE)
+    item: str = Field(default="", max_length=64, pattern=r"^[!-~]*$")
+    due: date | None = None
+    fine: Decimal | None = Field(default=None, ge=0, le=100_000, decimal_places=2)
+
+
+class ReceiptIn(_Body):
+    """``POST /v1/receipts``: e-mail a visit's receipt to the card's address on file."""
+
+    receipt_id: str = Field(min_length=1, max_length=64, pattern=r"^[!-~]+$")
+    """Chosen by the machine; a resend with the same id sends nothing twice."""
+    card: str = Field(min_length=1, max_length=64)
+    language: str = Field(default="en", max_length=16, pattern=r"^[A-Za-z_-]*$")
+    at: datetime
+    offline: bool = False
+    lines: list[ReceiptLineIn] = Field(min_length=1, max_length=200)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a time-zone offset")
+        if not 2000 <= value.year <= 2200:
+            raise ValueError("not a plausible time for a receipt")
+        return value
+
+
+class ReceiptOut(BaseModel):
+    receipt_id: str
+    queued: bool
+    """False when this receipt id was already queued (a resend): nothing new is sent."""

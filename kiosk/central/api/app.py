@@ -7,7 +7,15 @@ from fastapi import FastAPI
 from kiosk import __version__
 from kiosk.central import Central
 from kiosk.central.api import errors
-from kiosk.central.api.routes import health, items, machines, offline, patrons, transactions
+from kiosk.central.api.routes import (
+    health,
+    items,
+    machines,
+    offline,
+    patrons,
+    receipts,
+    transactions,
+)
 
 
 def create_app(central: Central) -> FastAPI:
@@ -18,6 +26,6 @@ def create_app(central: Central) -> FastAPI:
     )
     app.state.central = central
     errors.install(app)
-    for module in (health, transactions, patrons, items, offline, machines):
+    for module in (health, transactions, patrons, items, offline, machines, receipts):
         app.include_router(module.router)
     return app

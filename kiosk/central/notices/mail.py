@@ -33,18 +33,21 @@ class EmlFolderMailer:
 
 
 def send_pending(
-    sessions: sessionmaker[Session], mailer: Mailer, sender: str, now: datetime
+    sessions: sessionmaker[Session],
+    mailer: Mailer,
+    sender: str,
+    now: datetime,
+    *,
+    only: int | None = None,
 ) -> int:
-    """Send every queued notice with an e-mail address; each is marked sent once."""
+    """Send every queued notice with an e-mail address (or just notice ``only``); each is
+    marked sent once."""
     sent = 0
+    query = select(m.Notice.id).where(m.Notice.sent_at.is_(None), m.Notice.email.is_not(None))
+    if only is not None:
+        query = query.where(m.Notice.id == only)
     with sessions() as s:
-        ids = list(
-            s.scalars(
-                select(m.Notice.id)
-                .where(m.Notice.sent_at.is_(None), m.Notice.email.is_not(None))
-                .order_by(m.Notice.id)
-            )
-        )
+        ids = list(s.scalars(query.order_by(m.Notice.id)))
     for notice_id in ids:
         with sessions.begin() as s:
             notice = s.get(m.Notice, notice_id, with_for_update=True)
@@ -55,9 +58,10 @@ def send_pending(
             message["To"] = notice.email
             message["Subject"] = notice.subject
             message["Date"] = format_datetime(now)
-            message["Content-Language"] = notice.language.replace("_", "-")
             message["X-Kiosk-Notice"] = notice.kind
             message.set_content(notice.body)
+            # After set_content, which drops every Content-* header set before it.
+            message["Content-Language"] = notice.language.replace("_", "-")
             mailer.send(message, notice.id)
             notice.sent_at = now
             sent += 1

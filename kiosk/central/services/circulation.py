@@ -33,6 +33,7 @@ from kiosk.central.schemas import (
 )
 from kiosk.central.security import PinHasher, mask_card, new_secret, same_hash, token_hash
 from kiosk.central.services import mapping
+from kiosk.central.services.receipts import ReceiptMail
 from kiosk.central.services.results import TxResult, jsonable, reason_wire, safe_key
 from kiosk.central.services.transactions import TransactionApplier
 from kiosk.central.settings import CentralSettings
@@ -62,6 +63,8 @@ class CirculationService:
         self.lock_minutes = self.settings.pin_lock_minutes or profile.pin.lockout_minutes
         self.applier = TransactionApplier(profile, self.hasher, self.max_pin_attempts)
         self._snapshot_cache: tuple[float, dict[str, Any]] | None = None
+        self.receipts = ReceiptMail(sessions, profile, clock, self.settings)
+        """E-mailed receipts (``receipts.queue`` then ``receipts.send``)."""
 
     @property
     def currency(self) -> str:
@@ -252,6 +255,7 @@ class CirculationService:
                     name=patron.name,
                     language=patron.language,
                     category=patron.category,
+                    has_email=bool(patron.email),
                 ),
                 pin_change_required=bool(patron.pin_is_default or decision.pin_change_required),
             )
