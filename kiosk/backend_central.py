@@ -14,7 +14,9 @@ import threading
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from kiosk.backend import (
     AccountInfo,
@@ -32,14 +34,62 @@ from kiosk.backend import (
 )
 from kiosk.central import Central
 from kiosk.central.errors import CentralError
+from kiosk.central.schemas import ReceiptIn
 from kiosk.domain import Transaction, TxKind, TxMode, TxOutcome
 from kiosk.domain.money import ZERO
 from kiosk.policy import check_login
+from kiosk.receipt_mail import (
+    MailOutcome,
+    ReceiptMailer,
+    ReceiptPrinter,
+    deliver,
+    receipt_to_wire,
+)
+
+if TYPE_CHECKING:
+    from kiosk.central.services import CirculationService
 
 log = logging.getLogger("kiosk.backend")
 
-ReceiptSink = Callable[[Receipt, ReceiptChannel, str], bool]
-"""Delivers a receipt (printer or e-mail); gets the patron's e-mail address for e-mail."""
+
+class ServiceReceiptMailer:
+    """E-mailed receipts through an embedded central's service (``kiosk demo``, tests).
+
+    ``reachable`` is the demo's network switch: with the network cut, nothing is sent.
+    """
+
+    def __init__(
+        self,
+        service: CirculationService,
+        *,
+        machine: str | None = None,
+        reachable: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.service = service
+        self.machine = machine
+        self.reachable = reachable
+
+    def email_receipt(
+        self, card: str, receipt: Receipt, *, language: str, receipt_id: str | None = None
+    ) -> MailOutcome:
+        if not self.reachable():
+            return MailOutcome.UNAVAILABLE
+        try:
+            body = ReceiptIn.model_validate(
+                receipt_to_wire(card, receipt, language=language, receipt_id=receipt_id)
+            )
+            out = self.service.receipts.queue(body, machine=self.machine)
+        except ValidationError as error:
+            log.warning("receipt not e-mailed, it does not validate: %s", error)
+            return MailOutcome.UNAVAILABLE
+        except CentralError as error:
+            if error.code in (MailOutcome.NO_EMAIL.value, MailOutcome.UNKNOWN_CARD.value):
+                return MailOutcome(error.code)
+            log.warning("receipt not e-mailed: %s", error.code)
+            return MailOutcome.UNAVAILABLE
+        if out.queued:
+            self.service.receipts.send(body.receipt_id)
+        return MailOutcome.SENT
 
 
 def login_reply_from_error(code: str, params: dict[str, Any]) -> LoginReply:
@@ -137,12 +187,14 @@ class CentralBackend:
         central: Central,
         *,
         machine_id: str = "kiosk-1",
-        receipts: ReceiptSink | None = None,
+        receipts: ReceiptPrinter | None = None,
+        mailer: ReceiptMailer | None = None,
     ) -> None:
         self.central = central
         self.service = central.service
         self.machine_id = machine_id
         self.receipts = receipts
+        self.mailer = mailer or ServiceReceiptMailer(self.service, machine=machine_id)
         self._seq = itertools.count(1)
         self._sessions: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -220,10 +272,7 @@ class CentralBackend:
             return None
 
     def deliver_receipt(self, card: str, receipt: Receipt, channel: ReceiptChannel) -> bool:
-        if self.receipts is None:
-            return False
-        email = self.service.patron(card).email or "" if channel is ReceiptChannel.EMAIL else ""
-        return self.receipts(receipt, channel, email)
+        return deliver(self.receipts, self.mailer, card, receipt, channel)
 
     def end_visit(self, card: str) -> None:
         token = self._sessions.pop(card, None)

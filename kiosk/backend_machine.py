@@ -15,6 +15,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -38,10 +39,9 @@ from kiosk.domain import TxKind
 from kiosk.outbox import Mode as LinkMode
 from kiosk.outbox import Submitted
 from kiosk.outbox.wiring import MachineQueue
+from kiosk.receipt_mail import HttpReceiptMailer, ReceiptMailer, ReceiptPrinter, deliver
 
 log = logging.getLogger("kiosk.backend")
-
-ReceiptSink = Callable[[Receipt, ReceiptChannel, str], bool]
 
 
 class Unreachable(Exception):
@@ -56,8 +56,6 @@ class CentralReads(Protocol):
     def account(self, card: str) -> AccountInfo | None: ...
 
     def item_exists(self, barcode: str) -> bool | None: ...
-
-    def email_of(self, card: str) -> str: ...
 
     def end_visit(self, card: str) -> None: ...
 
@@ -96,7 +94,8 @@ class MachineBackend:
         *,
         library_name: str,
         currency: str,
-        receipts: ReceiptSink | None = None,
+        receipts: ReceiptPrinter | None = None,
+        mailer: ReceiptMailer | None = None,
         test_receipt: Callable[[], bool] | None = None,
         exceptions: Callable[[], list[Problem]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -106,6 +105,8 @@ class MachineBackend:
         self._library_name = library_name
         self._currency = currency
         self.receipts = receipts
+        self.mailer = mailer
+        """Central's e-mailed receipts; None (a SIP2 ILS): the machine offers print only."""
         self._test_receipt = test_receipt
         self._exceptions = exceptions
         self._now = clock
@@ -143,6 +144,8 @@ class MachineBackend:
             else:
                 if reply.status is LoginStatus.OK:
                     self._visit_items[card] = 0
+                    if self.mailer is None and reply.patron is not None:
+                        reply = replace(reply, patron=replace(reply.patron, has_email=False))
                 return reply
         return self._offline_login(card)
 
@@ -219,15 +222,7 @@ class MachineBackend:
         )
 
     def deliver_receipt(self, card: str, receipt: Receipt, channel: ReceiptChannel) -> bool:
-        if self.receipts is None:
-            return False
-        email = ""
-        if channel is ReceiptChannel.EMAIL:
-            try:
-                email = self.reads.email_of(card)
-            except Unreachable:
-                return False
-        return self.receipts(receipt, channel, email)
+        return deliver(self.receipts, self.mailer, card, receipt, channel)
 
     def end_visit(self, card: str) -> None:
         with self._lock:
@@ -289,10 +284,6 @@ class ServiceReads:
         self._check()
         return self.backend.item_exists(barcode)
 
-    def email_of(self, card: str) -> str:
-        self._check()
-        return self.backend.service.patron(card).email or ""
-
     def end_visit(self, card: str) -> None:
         self._check()
         self.backend.end_visit(card)
@@ -317,7 +308,6 @@ class HttpReads:
             verify=verify,
         )
         self._sessions: dict[str, str] = {}
-        self._emails: dict[str, str] = {}
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
@@ -340,7 +330,11 @@ class HttpReads:
         self._sessions[card] = body["session"]
         patron = body["patron"]
         view = PatronView(
-            patron["card_masked"], patron["name"], patron.get("language"), patron["category"]
+            patron["card_masked"],
+            patron["name"],
+            patron.get("language"),
+            patron["category"],
+            has_email=bool(patron.get("has_email")),
         )
         return LoginReply(
             LoginStatus.OK, view, pin_change_required=bool(body.get("pin_change_required"))
@@ -361,8 +355,10 @@ class HttpReads:
         response = self._request("GET", f"/v1/items/{barcode}")
         return response.status_code == 200
 
-    def email_of(self, card: str) -> str:
-        return ""  # the HTTP API does not give out e-mail addresses: receipts are printed
+    @property
+    def mailer(self) -> HttpReceiptMailer:
+        """E-mailed receipts over the same client (``POST /v1/receipts``)."""
+        return HttpReceiptMailer(self.client)
 
     def end_visit(self, card: str) -> None:
         self._sessions.pop(card, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -105,6 +106,8 @@ class FinishRequested:
 @dataclass(frozen=True, slots=True)
 class ReceiptChosen:
     channel: ReceiptChannel
+    language: str = "en"
+    """The screen's language: an e-mailed receipt is written in it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +236,7 @@ class Session:
 
     def _clear_visit(self) -> None:
         self._card: str | None = None
+        self._receipt_id = str(uuid.uuid4())
         self.patron: PatronView | None = None
         self.rows: list[Row] = []
         self.account_info: AccountInfo | None = None
@@ -277,6 +281,7 @@ class Session:
             lines=lines,
             currency=self.backend.currency,
             offline=any(row.offline for row in self.rows if row.ok),
+            receipt_id=self._receipt_id,
         )
 
     # --- the state machine ---------------------------------------------------------------------
@@ -589,12 +594,11 @@ class Session:
 
     def _finish(self, event: Event) -> Step:
         match event:
-            case ReceiptChosen(channel=channel):
+            case ReceiptChosen(channel=channel, language=language):
                 delivered = True
                 if channel is not ReceiptChannel.NONE:
-                    delivered = self.backend.deliver_receipt(
-                        self._card or "", self.receipt(), channel
-                    )
+                    receipt = replace(self.receipt(), language=language)
+                    delivered = self.backend.deliver_receipt(self._card or "", receipt, channel)
                 if not delivered:
                     return Step(self.state, Tone.ERROR, f"receipt.{channel.value}_failed")
                 return self._end_visit(f"receipt.{channel.value}_done")

@@ -149,14 +149,6 @@ class Sip2Lookups:
         except Sip2Error:
             return None
 
-    def email_of(self, card: str) -> str:
-        """The patron's e-mail address (BE of 64); blank when unknown or unreachable."""
-        try:
-            return self._patron_information(card, None, " " * 10).get("BE") or ""
-        except Sip2Error as error:
-            log.warning("SIP2 e-mail lookup failed: %s", error)
-            return ""
-
     def end_visit(self, card: str) -> None:
         """End Patron Session (35), so the ILS forgets the login; a failure changes nothing."""
         s = self.link.settings

@@ -25,12 +25,13 @@ from drivers.printer import PrinterSettings, ReceiptPrinter
 from drivers.scanner import BarcodeScanner, ScannerSettings
 from drivers.sim.printer import PrinterSim
 from drivers.sim.scanner import ScannerSim
-from kiosk.backend import Problem, Receipt, ReceiptChannel
-from kiosk.backend_central import CentralBackend
+from kiosk.backend import Problem, Receipt
+from kiosk.backend_central import CentralBackend, ServiceReceiptMailer
 from kiosk.backend_machine import MachineBackend, ServiceReads
 from kiosk.central import Central, open_central
 from kiosk.central.security import PinHasher
 from kiosk.central.services import load_fixture
+from kiosk.central.settings import CentralSettings
 from kiosk.clock import Clock, clock_from
 from kiosk.config import MachineConfig
 from kiosk.config.ui import UiSettings
@@ -43,7 +44,7 @@ from kiosk.session import Mode, Session, SessionSettings
 from kiosk.ui.app import KioskApp
 from kiosk.ui.bridge import DeviceBridge
 from kiosk.ui.demo_data import LIBRARIES, DemoCast, fixture_path, pick_cast
-from kiosk.ui.receipts import email_text, printed_receipt
+from kiosk.ui.receipts import printed_receipt
 from kiosk.ui.widgets.demo_panel import DemoEntry
 
 log = logging.getLogger("kiosk.demo")
@@ -126,15 +127,11 @@ class DemoMachine:
 
     # --- receipts ------------------------------------------------------------------------
 
-    def deliver(self, receipt: Receipt, channel: ReceiptChannel, email: str) -> bool:
+    def print_receipt(self, receipt: Receipt) -> bool:
+        """The simulated printer prints it. (E-mailed receipts go through central, which
+        writes them as .eml files to ``<data dir>/mail``.)"""
         assert self.app is not None
         t = self.app.t
-        if channel is ReceiptChannel.EMAIL:
-            outbox = self.data_dir / "mail"
-            outbox.mkdir(parents=True, exist_ok=True)
-            name = f"receipt-{receipt.at:%Y%m%dT%H%M%S%f}.txt"
-            (outbox / name).write_text(f"To: {email}\n\n{email_text(receipt, t)}", "utf-8")
-            return bool(email)
         printer = self._printer()
         if printer is None:
             return False
@@ -154,7 +151,7 @@ class DemoMachine:
             lines=(),
             currency=self.backend.currency,
         )
-        return self.deliver(receipt, ReceiptChannel.PRINT, "")
+        return self.print_receipt(receipt)
 
     def _printer(self) -> ReceiptPrinter | None:
         return next((d for d in self.devices if isinstance(d, ReceiptPrinter)), None)
@@ -243,7 +240,9 @@ def build_demo(
     clock = clock_from(now or DEMO_NOW, running=True)
     db = data_dir / "central.db"
     fresh = not db.exists()
-    central = open_central(f"sqlite:///{db}", clock=clock)
+    central = open_central(
+        f"sqlite:///{db}", clock=clock, settings=CentralSettings(mail_dir=data_dir / "mail")
+    )
     if fresh:
         load_fixture(fixture_path(library), central.sessions, PinHasher(central.settings), None)
     profile = central.profile
@@ -256,8 +255,8 @@ def build_demo(
     def reachable() -> bool:
         return holder["machine"].reachable if "machine" in holder else True
 
-    def deliver(receipt: Receipt, channel: ReceiptChannel, email: str) -> bool:
-        return holder["machine"].deliver(receipt, channel, email)
+    def print_receipt(receipt: Receipt) -> bool:
+        return holder["machine"].print_receipt(receipt)
 
     machine_id = f"demo-kiosk-{os.getpid()}"
     config = MachineConfig(
@@ -275,7 +274,8 @@ def build_demo(
         queue,
         library_name=profile.library_name,
         currency=profile.currency,
-        receipts=deliver,
+        receipts=print_receipt,
+        mailer=ServiceReceiptMailer(central.service, machine=machine_id, reachable=reachable),
         test_receipt=lambda: holder["machine"].print_test_receipt(),
         exceptions=lambda: central_exceptions(central),
         clock=clock.now,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivers.printer import ReceiptPrinter
-from kiosk.backend import Receipt, ReceiptChannel
+from kiosk.backend import Receipt
 from kiosk.backend_machine import HttpReads, MachineBackend
 from kiosk.clock import Clock, clock_from
 from kiosk.config import MachineConfig, load_config
@@ -46,9 +46,7 @@ class Machine:
     def printer(self) -> ReceiptPrinter | None:
         return next((d.driver for d in self.devices if isinstance(d.driver, ReceiptPrinter)), None)
 
-    def deliver(self, receipt: Receipt, channel: ReceiptChannel, email: str) -> bool:
-        if channel is not ReceiptChannel.PRINT:
-            return False  # e-mail receipts need central's mail service: offer print or none
+    def print_receipt(self, receipt: Receipt) -> bool:
         printer = self.printer()
         if printer is None:
             return False
@@ -62,7 +60,7 @@ class Machine:
         receipt = Receipt(
             self.backend.library_name, "****0000", self.clock.now(), (), self.backend.currency
         )
-        return self.deliver(receipt, ReceiptChannel.PRINT, "")
+        return self.print_receipt(receipt)
 
     def close(self) -> None:
         for device in self.devices:
@@ -100,7 +98,8 @@ def build_machine(config: MachineConfig, *, now: str | None = None) -> Machine:
         queue,
         library_name=profile.library_name,
         currency=profile.currency,
-        receipts=lambda r, c, e: holder["m"].deliver(r, c, e),
+        receipts=lambda receipt: holder["m"].print_receipt(receipt),
+        mailer=reads.mailer if isinstance(reads, HttpReads) else None,
         test_receipt=lambda: holder["m"].test_receipt(),
         clock=clock.now,
     )

@@ -40,15 +40,3 @@ def printed_receipt(receipt: Receipt, t: Translator) -> PrintedReceipt:
         footer=footer,
         labels=labels,
     )
-
-
-def email_text(receipt: Receipt, t: Translator) -> str:
-    """A plain-text receipt for e-mail, laid out like the printed one."""
-    printed = printed_receipt(receipt, t)
-    rows = [printed.library_name, printed.heading, f"{printed.labels.card}: {printed.card_number}"]
-    for line in printed.items:
-        due = t.date(line.due) if line.due else ""
-        rows.append(f"- {line.title} ({line.barcode}) {printed.labels.due}: {due} {line.note}")
-    rows.extend(f"{name}: {amount}" for name, amount in printed.fines)
-    rows.append(printed.footer)
-    return "\n".join(rows) + "\n"

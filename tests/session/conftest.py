@@ -45,6 +45,7 @@ class ScriptedBackend:
     print_ok: bool = True
     known_items: set[str] = field(default_factory=set)
     calls: list[tuple] = field(default_factory=list)
+    receipts: list[Receipt] = field(default_factory=list)
 
     def login(self, card: str, pin: str | None) -> LoginReply:
         self.calls.append(("login", card, pin))
@@ -110,6 +111,7 @@ class ScriptedBackend:
 
     def deliver_receipt(self, card: str, receipt: Receipt, channel: ReceiptChannel) -> bool:
         self.calls.append(("receipt", channel.value, len(receipt.lines)))
+        self.receipts.append(receipt)
         return self.print_ok
 
     def end_visit(self, card: str) -> None:

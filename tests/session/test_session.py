@@ -223,6 +223,29 @@ def test_both_mode_card_logs_in_and_item_returns(session: Session) -> None:
     assert session.handle(CardRead(PATRON)).state is State.PIN
 
 
+def test_receipt_carries_the_screen_language_and_one_id_per_visit(
+    session: Session, backend: ScriptedBackend
+) -> None:
+    login(session)
+    session.handle(ItemScanned(ITEM))
+    session.handle(FinishRequested())
+    backend.print_ok = False  # the first try fails: the patron tries again
+    session.handle(ReceiptChosen(ReceiptChannel.EMAIL, "de"))
+    backend.print_ok = True
+    session.handle(ReceiptChosen(ReceiptChannel.EMAIL, "vi"))
+    first, second = backend.receipts
+    assert (first.language, second.language) == ("de", "vi")
+    assert first.receipt_id and first.receipt_id == second.receipt_id  # never sent twice
+    session.handle(GoodbyeDone())
+    login(session)
+    session.handle(ItemScanned(ITEM2))  # ITEM is on the card now (a renewal would be offered)
+    session.handle(FinishRequested())
+    session.handle(ReceiptChosen(ReceiptChannel.EMAIL))
+    assert len(backend.receipts) == 3
+    assert backend.receipts[-1].receipt_id != first.receipt_id  # the next visit's own
+    assert backend.receipts[-1].language == "en"
+
+
 def test_finish_with_receipt_choices(session: Session, backend: ScriptedBackend) -> None:
     login(session)
     session.handle(ItemScanned(ITEM))

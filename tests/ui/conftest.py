@@ -7,10 +7,13 @@ template file that every test copies.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import shutil
 import time
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ from kiosk.backend_central import CentralBackend
 from kiosk.central import open_central
 from kiosk.central.security import PinHasher
 from kiosk.central.services import load_fixture
+from kiosk.central.settings import CentralSettings
 from kiosk.clock import FixedClock, parse_instant
 from kiosk.config.ui import UiSettings
 from kiosk.domain.barcode import BarcodeChain
@@ -80,8 +84,11 @@ class Kiosk:
 
         self.library = library
         self.clock = FixedClock(parse_instant(NOW[library]))
-        self.central = open_central(f"sqlite:///{db}", clock=self.clock)
-        self.receipts: list[tuple[str, int, str]] = []
+        self.mail_dir = db.parent / f"{db.stem}-mail"
+        self.central = open_central(
+            f"sqlite:///{db}", clock=self.clock, settings=CentralSettings(mail_dir=self.mail_dir)
+        )
+        self.receipts: list[tuple[str, int]] = []
         self.backend = CentralBackend(self.central, receipts=self._receipt)
         self.session = Session(
             self.backend,
@@ -93,9 +100,17 @@ class Kiosk:
         )
         self.app = KioskApp(self.session, settings=settings)
 
-    def _receipt(self, receipt, channel, email) -> bool:  # type: ignore[no-untyped-def]
-        self.receipts.append((channel.value, len(receipt.lines), email))
+    def _receipt(self, receipt) -> bool:  # type: ignore[no-untyped-def]
+        self.receipts.append(("print", len(receipt.lines)))
         return True
+
+    def mails(self) -> list[EmailMessage]:
+        """The e-mails central wrote (its default mail adapter: one .eml file each)."""
+        policy = email.policy.default
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=policy)  # type: ignore[misc]
+            for path in sorted(self.mail_dir.glob("*.eml"))
+        ]
 
     def close(self) -> None:
         self.central.dispose()

@@ -3,6 +3,7 @@ checkouts through the outbox and HttpTarget, simulated (`sim:`) devices from the
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from tests.ui.test_web import free_port
 
 @pytest.fixture
 def central_http(templates, tmp_path_factory, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A real ``kiosk central serve``; its e-mails go to ``tmp_path / "mail"``."""
     db = tmp_path / "central.db"
     shutil.copy(template_for(templates, "hefei", tmp_path_factory.getbasetemp()), db)
     url = f"sqlite:///{db}"
@@ -50,6 +52,7 @@ def central_http(templates, tmp_path_factory, tmp_path: Path) -> Iterator[tuple[
             NOW["hefei"],
         ],
         cwd=ROOT,
+        env={**os.environ, "KIOSK_CENTRAL__MAIL_DIR": str(tmp_path / "mail")},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -121,6 +124,21 @@ bell = false
             row = app.session.rows[0]
             assert row.ok and not row.offline and row.due is not None
             assert row.title == cast.titles[cast.available[2]]
+            # An e-mailed receipt: central sends it to the address on file, which the
+            # machine never sees (the login answer only says that there is one).
+            assert app.session.patron is not None and app.session.patron.has_email
+            await pilot.click("#finish")
+            await settle(pilot, app)
+            await pilot.click("#receipt-email")
+            await settle(pilot, app)
+            assert app.session.state is State.GOODBYE
+            mails = sorted((tmp_path / "mail").glob("*-receipt.eml"))
+            while not mails:
+                assert time.monotonic() < deadline + 15, "central wrote no receipt"
+                await pilot.pause(0.1)
+                mails = sorted((tmp_path / "mail").glob("*-receipt.eml"))
+            text = mails[0].read_text("utf-8")
+            assert "To: patron" in text and cast.available[2] in text
     finally:
         machine.close()
     # central has the loan, applied from the outbox's transaction

@@ -32,7 +32,7 @@ class FinishScreen(KioskScreen):
     def _receipt(self, event: Button.Pressed) -> None:
         event.stop()
         channel = ReceiptChannel((event.button.id or "").removeprefix("receipt-"))
-        self.kiosk.send(ReceiptChosen(channel))
+        self.kiosk.send(ReceiptChosen(channel, self.kiosk.language))
 
     @on(Button.Pressed, "#back")
     def _back(self, event: Button.Pressed) -> None:
