@@ -158,7 +158,11 @@ async def test_inactivity_warning_then_logout(demo) -> None:  # type: ignore[no-
         await wait_for(pilot, lambda: app.session.state is State.PIN)
         await settle(pilot, app)  # the PIN pad is on screen
         await enter_pin(pilot, app, cast.borrower_pin)
-        await wait_for(pilot, lambda: isinstance(app.screen, TimeoutDialog))
+        # The dialog is mounted, with its button (under load the two can be a frame apart).
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, TimeoutDialog) and bool(app.screen.query("#continue")),
+        )
         assert any(f" {n} " in texts(app) for n in range(1, 6))  # the countdown
         await pilot.click("#continue")  # one touch to continue
         await settle(pilot, app)
