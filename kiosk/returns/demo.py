@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from drivers.cardreader import TRACK2_PATTERN, CardReader, CardReaderSettings
 from drivers.events import Emit
 from drivers.link import SerialSettings
 from drivers.printer import Backend as PrinterBackend
@@ -31,6 +32,7 @@ from kiosk.i18n import Translator
 from kiosk.outbox.forwarder import Forwarder
 from kiosk.outbox.store import Delivery, Outbox
 from kiosk.returns.build import build_return_machine
+from kiosk.returns.cards import CardInput
 from kiosk.returns.ports import HoldSlip
 from kiosk.returns.printing import ReturnPrinter
 from kiosk.returns.runner import ReturnMachine
@@ -45,6 +47,9 @@ DEMO_BINS = (
     BinConfig(number=4, role=BinRole.STAFF, label="Staff"),
     BinConfig(number=5, role=BinRole.OVERFLOW, label="Overflow"),
 )
+DEMO_CARD_PATTERN = r"(?:\][A-Za-z][0-9A-Za-z])?(?P<card>[0-9A-Za-z]{4,32})"
+"""The demo's card reader is a barcode scanner: it passes any code on, and the library's
+barcode rules decide whether it is a card (an item scanned there gets "that was an item")."""
 
 
 class ServiceTarget:
@@ -103,7 +108,12 @@ class SimulatedReturns:
     sim: ReturnUnitSim
     scanner: ScannerSim
     items: list[str]
+    cards: list[str] = field(default_factory=list)
+    """Demo cards, first those with an e-mail address on file, then one without."""
+    card_sim: ScannerSim | None = None
+    """The simulated card reader (a scanner on a pty, read by the real card reader driver)."""
     _next: int = 0
+    _next_card: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def insert_item(self) -> str:
@@ -116,6 +126,16 @@ class SimulatedReturns:
 
     def insert_unreadable(self) -> None:
         self.sim.present_item()
+
+    def scan_card(self, code: str | None = None) -> str:
+        """The patron holds a library card (the next demo card, or ``code``) to the reader."""
+        if code is None:
+            with self._lock:
+                code = self.cards[self._next_card % len(self.cards)]
+                self._next_card += 1
+        if self.card_sim is not None:
+            self.card_sim.scan(code)
+        return code
 
     def cause_jam(self) -> None:
         self.sim.jam()
@@ -152,6 +172,10 @@ class ReturnDemoMachine:
     data_dir: Path
     printer_sim: PrinterSim | None = None
     """The simulated receipt printer (``printer_sim.text`` is what came out of it)."""
+    cards: CardInput = field(default_factory=CardInput)
+    """The card reader's reads (``demo.scan_card()`` makes one), for the screen."""
+    card_reader: CardReader | None = None
+    library_name: str = ""
 
     @property
     def printer(self) -> ReturnPrinter | None:
@@ -159,6 +183,10 @@ class ReturnDemoMachine:
 
     def close(self) -> None:
         self.machine.stop()
+        if self.card_reader is not None:
+            self.card_reader.stop()
+        if self.demo.card_sim is not None:
+            self.demo.card_sim.stop()
         if self.printer_sim is not None:
             self.printer_sim.stop()
         self.forwarder.stop()
@@ -197,6 +225,14 @@ def _demo_items(fixture: Path) -> list[str]:
     return [*on_loan, *rest, "39999999999999"]  # and one the library does not know
 
 
+def demo_cards(fixture: Path) -> list[str]:
+    """Three cards with an e-mail address on file, then one without (for "e-mail me")."""
+    patrons = tomllib.loads(fixture.read_text("utf-8")).get("patron", [])
+    with_email = [p["barcode"] for p in patrons if p.get("email")][:3]
+    without = [p["barcode"] for p in patrons if not p.get("email")][:1]
+    return [*with_email, *without]
+
+
 def build_return_demo(
     library: str = "hefei",
     *,
@@ -212,13 +248,16 @@ def build_return_demo(
     from kiosk.central import open_central
     from kiosk.central.security import PinHasher
     from kiosk.central.services import load_fixture
+    from kiosk.central.settings import CentralSettings
 
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix=f"kiosk-return-demo-{library}-"))
     data_dir.mkdir(parents=True, exist_ok=True)
     clock = clock_from(now or DEMO_NOW, running=True)
     db = data_dir / "central.db"
     fresh = not db.exists()
-    central = open_central(f"sqlite:///{db}", clock=clock)
+    central = open_central(  # e-mailed receipts land in the demo's folder as .eml files
+        f"sqlite:///{db}", clock=clock, settings=CentralSettings(mail_dir=data_dir / "mail")
+    )
     if fresh:
         load_fixture(fixture_path(library), central.sessions, PinHasher(central.settings), None)
     outbox = Outbox(data_dir / "outbox.db", "demo-return", clock=clock)
@@ -263,7 +302,30 @@ def build_return_demo(
     )
     slips.paper = machine.printer
     machine.start()
-    demo = SimulatedReturns(sim, scanner, _demo_items(fixture_path(library)))
+    cards = CardInput()
+    card_sim = ScannerSim().start()
+    card_reader = CardReader(
+        "return_card_reader",
+        SerialSettings(card_sim.path),
+        cards.emit,
+        CardReaderSettings(patterns=(TRACK2_PATTERN, DEMO_CARD_PATTERN), duplicate_window=0.3),
+    )
+    card_reader.start()
+    fixture = fixture_path(library)
+    demo = SimulatedReturns(
+        sim, scanner, _demo_items(fixture), cards=demo_cards(fixture), card_sim=card_sim
+    )
     return ReturnDemoMachine(
-        machine, demo, central, outbox, forwarder, slips, clock, data_dir, printer_sim
+        machine,
+        demo,
+        central,
+        outbox,
+        forwarder,
+        slips,
+        clock,
+        data_dir,
+        printer_sim,
+        cards=cards,
+        card_reader=card_reader,
+        library_name=library_name,
     )
