@@ -37,7 +37,6 @@ from kiosk.central.errors import CentralError
 from kiosk.central.schemas import ReceiptIn
 from kiosk.domain import Transaction, TxKind, TxMode, TxOutcome
 from kiosk.domain.money import ZERO
-from kiosk.policy import check_login
 from kiosk.receipt_mail import (
     MailOutcome,
     ReceiptMailer,
@@ -109,6 +108,28 @@ def login_reply_from_error(code: str, params: dict[str, Any]) -> LoginReply:
             return LoginReply(LoginStatus.UNKNOWN_CARD)
     reasons = tuple(ReasonView.from_wire(r) for r in params.get("reasons") or ())
     return LoginReply(LoginStatus.REFUSED, reasons=reasons or (ReasonView(code),))
+
+
+def login_reply(out: Any) -> LoginReply:
+    """Central's login answer (its LoginOut, or that as JSON) as the session's reply.
+
+    Its ``notices`` (a staff block, an expired card) are told at once; the rules refuse a
+    checkout for them later."""
+    data = out.model_dump(mode="json") if hasattr(out, "model_dump") else dict(out)
+    patron = data["patron"]
+    view = PatronView(
+        card_masked=patron["card_masked"],
+        name=patron["name"],
+        language=patron.get("language"),
+        category=patron.get("category", ""),
+        has_email=bool(patron.get("has_email")),
+    )
+    return LoginReply(
+        LoginStatus.OK,
+        view,
+        notices=tuple(ReasonView.from_wire(r) for r in data.get("notices") or ()),
+        pin_change_required=bool(data.get("pin_change_required")),
+    )
 
 
 def circ_reply(
@@ -217,21 +238,7 @@ class CentralBackend:
         except CentralError as error:
             return login_reply_from_error(error.code, error.params)
         self._sessions[card] = out.session
-        domain_patron = self.service.patron(card)
-        email = domain_patron.email
-        # What the rules will refuse later (a staff block, an expired card): told at once.
-        decision = check_login(self.service.profile, domain_patron, self.service.clock.now())
-        notices = tuple(ReasonView.from_wire(r) for r in decision.notices)
-        patron = PatronView(
-            card_masked=out.patron.card_masked,
-            name=out.patron.name,
-            language=out.patron.language,
-            category=out.patron.category,
-            has_email=bool(email),
-        )
-        return LoginReply(
-            LoginStatus.OK, patron, notices=notices, pin_change_required=out.pin_change_required
-        )
+        return login_reply(out)
 
     def _apply(self, kind: TxKind, payload: dict[str, Any]) -> CircReply:
         with self._lock:

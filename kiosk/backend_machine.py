@@ -319,7 +319,7 @@ class HttpReads:
         return response
 
     def login(self, card: str, pin: str | None) -> LoginReply:
-        from kiosk.backend_central import login_reply_from_error
+        from kiosk.backend_central import login_reply, login_reply_from_error
 
         response = self._request("POST", "/v1/patrons/login", json={"card": card, "pin": pin})
         if response.status_code != 200:
@@ -328,17 +328,7 @@ class HttpReads:
             return login_reply_from_error(code, dict(error.get("params") or {}))
         body = response.json()
         self._sessions[card] = body["session"]
-        patron = body["patron"]
-        view = PatronView(
-            patron["card_masked"],
-            patron["name"],
-            patron.get("language"),
-            patron["category"],
-            has_email=bool(patron.get("has_email")),
-        )
-        return LoginReply(
-            LoginStatus.OK, view, pin_change_required=bool(body.get("pin_change_required"))
-        )
+        return login_reply(body)
 
     def account(self, card: str) -> AccountInfo | None:
         from kiosk.backend_central import account_info

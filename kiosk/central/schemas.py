@@ -93,6 +93,9 @@ class LoginOut(BaseModel):
     expires_at: datetime
     patron: PatronSummary
     pin_change_required: bool
+    notices: list[ReasonOut] = []
+    """What to tell the patron at once without refusing the login (a staff block, an
+    expired card): the rules will refuse a checkout for these later."""
 
 
 class LoanView(BaseModel):

@@ -104,6 +104,36 @@ def test_login_account_and_errors(api) -> None:
     assert garbage.status_code == 422 and garbage.json()["error"]["code"] == "invalid_request"
 
 
+def test_login_tells_notices_and_whether_an_address_is_on_file(api) -> None:
+    """What the kiosk tells at once (a staff block) and whether to offer e-mail receipts."""
+    from sqlalchemy import update
+
+    from kiosk.backend_machine import HttpReads
+    from kiosk.central import models as m
+
+    with api.central.sessions.begin() as s:
+        s.execute(update(m.Patron).where(m.Patron.barcode == LI).values(blocked="lost books"))
+    blocked = api.post("/v1/patrons/login", json={"card": LI, "pin": "246813"}).json()
+    assert blocked["notices"] == [
+        {
+            "code": "staff_block",
+            "message_key": "reason.staff_block",
+            "params": {"note": "lost books"},
+        }
+    ]
+    assert blocked["patron"]["has_email"] is True and "@" not in str(blocked)
+    zhao = api.post("/v1/patrons/login", json={"card": "3401010000003", "pin": "975310"}).json()
+    assert zhao["notices"] == [] and zhao["patron"]["has_email"] is False
+    # The kiosk's HTTP reads turn them into the session's login reply.
+    reads = HttpReads(str(api.base_url), "kiosk-1", api.secret)
+    try:
+        reply = reads.login(LI, "246813")
+    finally:
+        reads.close()
+    assert [n.code for n in reply.notices] == ["staff_block"]
+    assert reply.patron is not None and reply.patron.has_email
+
+
 def test_item_policy_snapshot_heartbeat_exceptions(api) -> None:
     item = api.get("/v1/items/31234000012349").json()
     assert item["status"] == "on_loan" and item["due"] == "2026-10-31"

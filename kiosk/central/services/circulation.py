@@ -258,6 +258,7 @@ class CirculationService:
                     has_email=bool(patron.email),
                 ),
                 pin_change_required=bool(patron.pin_is_default or decision.pin_change_required),
+                notices=[ReasonOut(**reason_wire(r)) for r in decision.notices],
             )
         if error is not None:
             raise error  # raised after the commit: the failed attempt counts
