@@ -5,23 +5,35 @@ and, in the demo, the simulated conveyor and bins with buttons that act as the p
 The controller runs on its own thread (:class:`kiosk.returns.runner.ReturnMachine`); its
 steps reach this screen as :class:`ReturnScreen.Changed` messages (``post_message`` is
 thread-safe), and only when something visible changed.
+
+"E-mail" (only with a ``mailer``): the patron scans a library card on the machine's card
+reader (:class:`kiosk.returns.cards.CardInput`); the library's barcode rules check it is a
+card; central mails the receipt to the address on file (the machine never learns it). The
+card number is never shown. With no card within ``card_timeout`` seconds the visit ends with
+no receipt and the screen is cleared.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from typing import Any, Protocol
 
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Button, Static
 
+from kiosk.backend import Receipt, ReceiptLine, mask_card
+from kiosk.domain.barcode import BarcodeChain, BarcodeKind
 from kiosk.i18n import Translator
+from kiosk.receipt_mail import MailOutcome, ReceiptMailer
 from kiosk.returns.controller import (
     BinEmptied,
     Notice,
@@ -32,6 +44,8 @@ from kiosk.returns.controller import (
     TechnicianReset,
 )
 from kiosk.ui.screens.return_messages import ReturnTranslator
+
+log = logging.getLogger(__name__)
 
 
 class MachineHandle(Protocol):
@@ -53,9 +67,32 @@ class ReturnDemo(Protocol):
 
     def take_back(self) -> None: ...
 
+    def scan_card(self, code: str | None = None) -> str:
+        """The patron holds a demo library card to the card reader."""
+        ...
+
     def picture(self) -> str:
         """A few lines drawing the door, belt, diverter and bins."""
         ...
+
+
+class CardSource(Protocol):
+    """The machine's card reader (:class:`kiosk.returns.cards.CardInput`)."""
+
+    listeners: list[Callable[[str], None]]
+
+
+class Mail(Enum):
+    """Where the "e-mail my receipt" choice stands."""
+
+    OFF = "off"
+    """Not chosen: the receipt question (if any) is showing."""
+    CARD = "card"
+    """Waiting for the patron's library card (cancel, or the timeout, ends it)."""
+    SENDING = "sending"
+    """Central is being asked (off the UI thread)."""
+    OFFER = "offer"
+    """It could not be e-mailed: the question again, without "e-mail"."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +121,10 @@ class ReturnScreen(Screen[None]):
     ReturnScreen #status.warning { background: $warning 30%; }
     ReturnScreen #returned { height: auto; padding: 0 2; }
     ReturnScreen #receipt { height: auto; padding: 1 2; }
-    ReturnScreen #receipt-question { width: auto; padding: 1 1; }
+    ReturnScreen #receipt-question { width: auto; max-width: 60; padding: 1 1; }
+    ReturnScreen #email { height: auto; padding: 1 2; }
+    ReturnScreen #email-text { width: 1fr; padding: 1 1; text-style: bold; }
+    ReturnScreen #email Button { min-width: 20; height: 3; margin: 0 1; }
     ReturnScreen #demo Horizontal { height: auto; }
     ReturnScreen #receipt Button, ReturnScreen #demo Button { min-width: 20; height: 3;
                                                               margin: 0 1; }
@@ -100,13 +140,31 @@ class ReturnScreen(Screen[None]):
             self.step = step
             super().__init__()
 
+    class CardRead(Message):
+        """A library card was read (from the card reader's thread)."""
+
+        def __init__(self, raw: str) -> None:
+            self.raw = raw
+            super().__init__()
+
+    class Mailed(Message):
+        """Central answered the e-mail request (from the worker's thread)."""
+
+        def __init__(self, outcome: MailOutcome) -> None:
+            self.outcome = outcome
+            super().__init__()
+
     def __init__(
         self,
         machine: MachineHandle,
         translator: Translator,
         *,
         print_receipt: Callable[[ReturnReceipt], bool] | None = None,
-        email_receipt: Callable[[ReturnReceipt], bool] | None = None,
+        mailer: ReceiptMailer | None = None,
+        cards: CardSource | None = None,
+        barcodes: BarcodeChain | None = None,
+        library_name: str = "",
+        card_timeout: float = 30.0,
         demo: ReturnDemo | None = None,
         staff: bool = True,
     ) -> None:
@@ -114,11 +172,22 @@ class ReturnScreen(Screen[None]):
         self.machine = machine
         self.t = ReturnTranslator(translator)
         self.print_receipt = print_receipt
-        self.email_receipt = email_receipt
-        """Capability: present only when the patron identified and e-mail is configured."""
+        self.mailer = mailer
+        """Capability: the "E-mail" button exists only with a mailer (central over HTTP, or
+        embedded) and a way to read the patron's card."""
+        self.cards = cards
+        self.barcodes = barcodes or BarcodeChain()
+        """The library's barcode rules: what the card reader read must be a patron card."""
+        self.library_name = library_name
+        self.card_timeout = card_timeout
         self.demo = demo
         self.staff = staff
         self.visit: list[Returned] = []
+        self.mail = Mail.OFF
+        self._mailing = 0
+        """How many of the visit's items the receipt being e-mailed lists."""
+        self._idle = False
+        self._timeout: Timer | None = None
         self._shown: tuple[State, str, tuple[tuple[str, Any], ...]] | None = None
 
     # --- layout ---------------------------------------------------------------------------
@@ -132,9 +201,12 @@ class ReturnScreen(Screen[None]):
             yield Static(t("returns.receipt_question"), id="receipt-question")
             if self.print_receipt is not None:
                 yield Button(t("returns.receipt_print"), id="receipt-print")
-            if self.email_receipt is not None:
+            if self.mailer is not None:
                 yield Button(t("returns.receipt_email"), id="receipt-email")
             yield Button(t("returns.receipt_none"), id="receipt-none")
+        with Horizontal(id="email"):
+            yield Static("", id="email-text")
+            yield Button(t("ui.cancel"), id="email-cancel")
         if self.staff:
             with Vertical(id="staff"):
                 yield Static(t("returns.bins_title"))
@@ -153,10 +225,15 @@ class ReturnScreen(Screen[None]):
                     yield Button(t("returns.demo_unreadable"), id="demo-unreadable")
                     yield Button(t("returns.demo_jam"), id="demo-jam")
                     yield Button(t("returns.demo_take_back"), id="demo-take-back")
+                    if self.mailer is not None:
+                        yield Button(t("returns.demo_card"), id="demo-card")
 
     def on_mount(self) -> None:
         self.query_one("#receipt").display = False
+        self.query_one("#email").display = False
         self.machine.controller.listeners.append(self._from_controller)
+        if self.cards is not None:
+            self.cards.listeners.append(self.card_read)
         self._show(Step(self.machine.controller.state, self.machine.controller.notice))
         self._refresh_staff()
         if self.demo is not None:
@@ -167,6 +244,8 @@ class ReturnScreen(Screen[None]):
         listeners = self.machine.controller.listeners
         if self._from_controller in listeners:
             listeners.remove(self._from_controller)
+        if self.cards is not None and self.card_read in self.cards.listeners:
+            self.cards.listeners.remove(self.card_read)
 
     # --- from the controller's thread ----------------------------------------------------------
 
@@ -194,8 +273,10 @@ class ReturnScreen(Screen[None]):
         if step.returned is not None:
             self.visit.append(step.returned)
             self.query_one("#returned", Static).update(self.describe(step.returned))
-        receipt = self.query_one("#receipt")
-        receipt.display = bool(self.visit) and step.state is State.IDLE
+            if self.mail is not Mail.SENDING:
+                self._set_mail(Mail.OFF)  # another item: the visit goes on, ask again after it
+        self._idle = step.state is State.IDLE
+        self._layout()
         if step.finished or step.returned is not None:
             self._refresh_staff()
 
@@ -244,13 +325,65 @@ class ReturnScreen(Screen[None]):
 
     # --- the patron's and staff's touches -----------------------------------------------------
 
+    def _layout(self) -> None:
+        """Show the receipt question or the e-mail prompt, as the visit and ``mail`` say."""
+        question = self.query_one("#receipt")
+        question.display = bool(self.visit) and self._idle and self.mail in (Mail.OFF, Mail.OFFER)
+        if self.mailer is not None:
+            self.query_one("#receipt-email").display = self.mail is Mail.OFF
+        self.query_one("#email").display = self.mail in (Mail.CARD, Mail.SENDING)
+        self.query_one("#email-cancel").display = self.mail is Mail.CARD
+
+    def _set_mail(self, mail: Mail, text: str = "") -> None:
+        """Move the e-mail choice on; the inactivity timer runs while the patron must act."""
+        self.mail = mail
+        if self._timeout is not None:
+            self._timeout.stop()
+            self._timeout = None
+        if mail in (Mail.CARD, Mail.OFFER):
+            self._timeout = self.set_timer(self.card_timeout, self._timed_out)
+        self.query_one("#email-text", Static).update(
+            text if mail in (Mail.CARD, Mail.SENDING) else ""
+        )
+        question = self.query_one("#receipt-question", Static)
+        question.update(text if mail is Mail.OFFER else self.t("returns.receipt_question"))
+        self._layout()
+
     def _end_visit(self, text_key: str | None) -> None:
+        """Forget the visit: nothing the patron returned (or their card) stays on screen."""
         self.visit = []
-        self.query_one("#receipt").display = False
+        self._set_mail(Mail.OFF)
         self.query_one("#returned", Static).update(self.t(text_key) if text_key else "")
+
+    def _timed_out(self) -> None:
+        self._timeout = None
+        if self.mail in (Mail.CARD, Mail.OFFER):
+            self._end_visit(None)  # the patron walked away: no receipt
 
     def _receipt(self) -> ReturnReceipt:
         return ReturnReceipt(tuple(self.visit), self.t.currency, self.t.language)
+
+    def mail_receipt(self, card: str) -> Receipt:
+        """The visit as central's receipt: every return, its fine, no due dates."""
+        t = self.t
+        lines = tuple(
+            ReceiptLine(
+                title=r.title or t("returns.item_not_recognised"),
+                item=r.item or "",
+                due=None,
+                kind="checkin",
+                fine=_money(r.fine),
+            )
+            for r in self.visit
+        )
+        return Receipt(
+            library=self.library_name,
+            card_masked=mask_card(card),
+            at=self.machine.controller.clock.now(),
+            lines=lines,
+            currency=t.currency,
+            offline=any(r.offline for r in self.visit),
+        )
 
     @on(Button.Pressed, "#receipt-print")
     def _print(self, event: Button.Pressed) -> None:
@@ -262,14 +395,70 @@ class ReturnScreen(Screen[None]):
     @on(Button.Pressed, "#receipt-email")
     def _email(self, event: Button.Pressed) -> None:
         event.stop()
-        assert self.email_receipt is not None
-        ok = self.email_receipt(self._receipt())
-        self._end_visit("returns.receipt_sent" if ok else "returns.receipt_failed")
+        self._set_mail(Mail.CARD, self.t("returns.email_scan_card"))
+
+    @on(Button.Pressed, "#email-cancel")
+    def _email_cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._set_mail(Mail.OFF)  # back to the receipt question
 
     @on(Button.Pressed, "#receipt-none")
     def _no_receipt(self, event: Button.Pressed) -> None:
         event.stop()
         self._end_visit(None)
+
+    # --- the card, and central's answer ---------------------------------------------------------
+
+    def card_read(self, raw: str) -> None:
+        """A card reader's read; safe from any thread (a :class:`CardInput` listener)."""
+        self.post_message(self.CardRead(raw))
+
+    @on(CardRead)
+    def _card(self, message: CardRead) -> None:
+        if self.mail is not Mail.CARD or self.mailer is None:
+            return  # nobody asked for a card: a stray read is ignored
+        result = self.barcodes.expect(message.raw, BarcodeKind.PATRON)
+        if not result.ok:  # an item, a misread: say so, and keep waiting
+            self._set_mail(Mail.CARD, self.t(result.message_key))
+            return
+        self._set_mail(Mail.SENDING, self.t("returns.email_sending"))
+        self._mailing = len(self.visit)
+        self._send(self.mailer, result.value, self.mail_receipt(result.value), self.t.language)
+
+    @work(thread=True, exclusive=True, group="receipt-mail")
+    def _send(self, mailer: ReceiptMailer, card: str, receipt: Receipt, language: str) -> None:
+        try:
+            outcome = mailer.email_receipt(card, receipt, language=language)
+        except Exception:  # the patron gets "not available", staff get the log
+            log.exception("e-mail receipt failed")
+            outcome = MailOutcome.UNAVAILABLE
+        self.post_message(self.Mailed(outcome))
+
+    @on(Mailed)
+    def _mailed(self, message: Mailed) -> None:
+        if self.mail is not Mail.SENDING:
+            return
+        t = self.t
+        match message.outcome:
+            case MailOutcome.SENT:
+                later = self.visit[self._mailing :]  # returned while it was being sent
+                self._end_visit("returns.email_sent")
+                if later:
+                    self.visit = later
+                    self._layout()
+            case MailOutcome.UNKNOWN_CARD:
+                self._set_mail(Mail.CARD, t("returns.email_unknown_card"))
+            case MailOutcome.NO_EMAIL:
+                self._set_mail(Mail.OFFER, self._other_choice("returns.email_no_address"))
+            case _:
+                self._set_mail(Mail.OFFER, self._other_choice("returns.email_unavailable"))
+
+    def _other_choice(self, key: str) -> str:
+        """Why it was not e-mailed, and (with a printer) the offer to print instead."""
+        lines = [self.t(key)]
+        if self.print_receipt is not None:
+            lines.append(self.t("returns.email_print_instead"))
+        return "\n".join(lines)
 
     @on(Button.Pressed, ".bin Button")
     def _bin_emptied(self, event: Button.Pressed) -> None:
@@ -297,6 +486,8 @@ class ReturnScreen(Screen[None]):
                 demo.cause_jam()
             case "demo-take-back":
                 demo.take_back()
+            case "demo-card":
+                demo.scan_card()
 
 
 class ReturnApp(App[None]):
