@@ -124,6 +124,10 @@ class Forwarder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._single = False
+        self._step_lock = threading.Lock()
+        """One send at a time per forwarder: its thread and a caller's :meth:`drain` (a
+        technician's "sync now") share the lease owner, so the lease alone cannot keep them
+        from sending the same rows at once, which a SIP2 link cannot survive."""
         self._last_refresh = 0.0
         self._last_heartbeat = 0.0
         outbox.on_enqueue(self.wake)
@@ -158,6 +162,10 @@ class Forwarder:
     def step(self) -> int | None:
         """Send one batch. Returns how many rows central decided, 0 when there was nothing
         to send (or another forwarder holds the lease), None when the attempt failed."""
+        with self._step_lock:
+            return self._step()
+
+    def _step(self) -> int | None:
         limit = 1 if self._single else self.batch_size
         rows = self.outbox.claim(self.owner, limit, self.lease_s)
         if not rows:

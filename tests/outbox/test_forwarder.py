@@ -66,6 +66,52 @@ def test_drains_in_order_in_batches(central: CentralServer, tmp_path: Path) -> N
     assert "applied" in outcomes and "refused" in outcomes  # real rules ran centrally
 
 
+class _CountingTarget(HttpTarget):
+    """Counts each transaction sent and notes sends that overlap in time."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.sent: list[str] = []
+        self.busy = 0
+        self.overlaps = 0
+
+    def send(self, transactions):  # type: ignore[no-untyped-def]
+        self.busy += 1
+        self.overlaps += self.busy > 1
+        try:
+            time.sleep(0.01)  # widen each send so an overlap would show
+            self.sent += [t.uuid for t in transactions]
+            return super().send(transactions)
+        finally:
+            self.busy -= 1
+
+
+def test_sync_now_while_the_loop_runs_sends_each_row_once(
+    central: CentralServer, tmp_path: Path
+) -> None:
+    """A technician's "sync now" drains on the UI's thread while the forwarder's own thread
+    runs: they must take turns, not send the same rows at once (a SIP2 link cannot)."""
+    secret = central.add_machine("kiosk-1")
+    box = Outbox(tmp_path / "kiosk-1.db", "kiosk-1", min_free_bytes=0)
+    target = _CountingTarget(central.base_url, "kiosk-1", secret, timeout_s=3.0)
+    forwarder = Forwarder(box, target, batch_size=5, idle_poll_s=0.01)
+    rng = random.Random(11)
+    for _ in range(60):
+        kind = rng.choice(["checkout", "checkin"])
+        payload = {"item": rng.choice(ITEMS)}
+        if kind == "checkout":
+            payload["patron"] = rng.choice(PATRONS)
+        box.enqueue(kind, payload)
+    forwarder.start()
+    try:
+        assert forwarder.drain(60)
+    finally:
+        forwarder.stop()
+    assert target.overlaps == 0
+    assert sorted(target.sent) == sorted(r.uuid for r in box.rows())  # each sent once
+    assert_exactly_once_in_order(central, box, "kiosk-1")
+
+
 def test_submit_online_waits_for_central_and_wakes_at_once(
     central: CentralServer, tmp_path: Path
 ) -> None:
