@@ -246,7 +246,8 @@ class Problem:
     item: str
     codes: tuple[str, ...]
     source: str = "machine"
-    """``machine`` (refused here) or ``central`` (an offline fact central flagged)."""
+    """``machine`` (refused here), ``central`` (an offline fact central flagged) or ``ils``
+    (an exchange with a SIP2 library system staff must check: no reply, or not sendable)."""
 
 
 class MachineControl(Protocol):

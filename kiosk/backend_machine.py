@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -307,6 +307,7 @@ class HttpReads:
             timeout=timeout_s,
             verify=verify,
         )
+        self.machine = machine
         self._sessions: dict[str, str] = {}
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -352,6 +353,25 @@ class HttpReads:
 
     def end_visit(self, card: str) -> None:
         self._sessions.pop(card, None)
+
+    def exceptions(self, days: int = 7) -> list[Problem]:
+        """This machine's offline facts central flagged in the last ``days`` (for the
+        technician screen); raises :class:`Unreachable` when central does not answer."""
+        since = datetime.now(UTC) - timedelta(days=days)
+        response = self._request("GET", "/v1/exceptions", params={"since": since.isoformat()})
+        if response.status_code != 200:
+            raise Unreachable(f"central answered {response.status_code}")
+        return [
+            Problem(
+                datetime.fromisoformat(row["occurred_at"].replace("Z", "+00:00")),
+                row["kind"],
+                row.get("item") or "",
+                tuple(r["code"] for r in row.get("reasons") or ()),
+                "central",
+            )
+            for row in response.json().get("exceptions", [])
+            if row.get("machine_id") == self.machine
+        ]
 
     def close(self) -> None:
         self.client.close()

@@ -7,12 +7,14 @@ forwarder to central's HTTP API, reads over HTTP, the session and the app.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivers.printer import ReceiptPrinter
-from kiosk.backend import Receipt
+from kiosk.backend import Problem, Receipt
 from kiosk.backend_machine import HttpReads, MachineBackend
 from kiosk.clock import Clock, clock_from
 from kiosk.config import MachineConfig, load_config
@@ -30,6 +32,32 @@ if TYPE_CHECKING:
     from kiosk.sip2.lookups import Sip2Lookups
 
 log = logging.getLogger("kiosk.machine")
+
+_SIP2_ITEM = re.compile(r"\|AB([^|]*)")
+_SIP2_ATTENTION = ("uncertain", "not_sent")
+
+
+def sip2_problems(target: Any) -> list[Problem]:
+    """The SIP2 target's exchanges staff must look at, for the technician screen: a reply
+    that never came (did the ILS apply it?), a transaction SIP2 cannot carry, and an
+    offline fact the ILS flagged (its reconciliation record, :mod:`kiosk.sip2.target`)."""
+    found: list[Problem] = []
+    for row in target.reconciliation():
+        if row.state not in _SIP2_ATTENTION and row.outcome != "exception":
+            continue
+        reasons = row.details.get("reasons") or ()
+        codes = tuple(str(r.get("code", "")) for r in reasons) or (f"sip2_{row.state}",)
+        item = _SIP2_ITEM.search(row.request)
+        found.append(
+            Problem(
+                datetime.fromisoformat(row.at),
+                row.kind,
+                item.group(1) if item else "",
+                codes,
+                "ils",
+            )
+        )
+    return found
 
 
 @dataclass
@@ -100,6 +128,11 @@ def build_machine(config: MachineConfig, *, now: str | None = None) -> Machine:
         currency=profile.currency,
         receipts=lambda receipt: holder["m"].print_receipt(receipt),
         mailer=reads.mailer if isinstance(reads, HttpReads) else None,
+        exceptions=(
+            reads.exceptions
+            if isinstance(reads, HttpReads)
+            else lambda: sip2_problems(queue.forwarder.target)
+        ),
         test_receipt=lambda: holder["m"].test_receipt(),
         clock=clock.now,
     )

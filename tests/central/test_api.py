@@ -134,6 +134,31 @@ def test_login_tells_notices_and_whether_an_address_is_on_file(api) -> None:
     assert reply.patron is not None and reply.patron.has_email
 
 
+def test_kiosk_reads_its_own_exceptions_for_the_technician(api) -> None:
+    """An offline checkout that broke a rule is listed for the machine that made it only."""
+    from kiosk.backend_machine import HttpReads
+
+    fact = tx("checkout", NOW, mode="offline", patron=LI, item="31234000012346")
+    assert api.post("/v1/transactions", json={"transactions": [fact.to_wire()]}).status_code == 200
+    other_secret = api.central.service.add_machine("kiosk-2")
+    other = tx("checkout", NOW, mode="offline", machine="kiosk-2", patron=LI, item="31234000012345")
+    reply = httpx.post(
+        f"{api.base_url}/v1/transactions",
+        json={"transactions": [other.to_wire()]},
+        headers={"Authorization": f"Bearer {other_secret}", "X-Kiosk-Machine": "kiosk-2"},
+    )
+    assert reply.json()["outcomes"][0]["outcome"] == "exception"
+    reads = HttpReads(str(api.base_url), "kiosk-1", api.secret)
+    try:
+        problems = reads.exceptions()
+    finally:
+        reads.close()
+    assert [(p.kind, p.item, p.source) for p in problems] == [
+        ("checkout", "31234000012346", "central")
+    ]
+    assert "overdue_items" in problems[0].codes
+
+
 def test_item_policy_snapshot_heartbeat_exceptions(api) -> None:
     item = api.get("/v1/items/31234000012349").json()
     assert item["status"] == "on_loan" and item["due"] == "2026-10-31"

@@ -102,7 +102,29 @@ def test_kiosk_session_asks_the_ils(acs, tmp_path: Path) -> None:
     machine = build_machine(_config(acs, tmp_path))
     try:
         assert isinstance(machine.reads, Sip2Lookups)
-        assert machine.backend.login(PATRON, PIN).status is LoginStatus.OK
+        reply = machine.backend.login(PATRON, PIN)
+        assert reply.status is LoginStatus.OK
+        # SIP2 has no e-mail receipt: the button is not offered, whatever the ILS knows.
+        assert reply.patron is not None and not reply.patron.has_email
         assert machine.backend.login(PATRON, "000000").status is LoginStatus.WRONG_PIN
     finally:
         machine.close()
+
+
+def test_technician_sees_what_the_ils_could_not_take(acs, tmp_path: Path) -> None:
+    """The SIP2 target's reconciliation record reaches the technician's problem list."""
+    from kiosk.ui.machine import build_machine
+
+    machine = build_machine(_config(acs, tmp_path))
+    try:
+        machine.queue.outbox.enqueue("change_pin", {"patron": PATRON, "new_pin": "975312"})
+        machine.queue.outbox.enqueue("checkout", {"patron": PATRON, "item": ITEM})
+        machine.queue.forwarder.start()  # the loop runs while a technician syncs now
+        assert machine.backend.force_sync() >= 0
+        assert machine.queue.forwarder.drain(30)
+        problems = machine.backend.problems()
+    finally:
+        machine.close()
+    assert [(p.kind, p.source, p.codes) for p in problems] == [
+        ("change_pin", "ils", ("not_supported_by_sip2",))
+    ]
