@@ -9,6 +9,7 @@ store on SQLite) under ``App.run_test()``; the mailer is central's own
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -281,6 +282,45 @@ async def test_when_e_mail_is_unavailable_print_or_none_is_offered_in_vietnamese
     [line] = receipt.lines
     assert line.kind == "checkin" and line.item == returned.item and line.due is None
     assert line.title == returned.title and str(line.fine) == returned.fine
+
+
+class _Slow:
+    """Central answers only when the test says so (the patron goes on returning meanwhile)."""
+
+    def __init__(self, inner: ReceiptMailer) -> None:
+        self.inner = inner
+        self.go = threading.Event()
+        self.lines: list[int] = []
+
+    def email_receipt(
+        self, card: str, receipt: Receipt, *, language: str, receipt_id: str | None = None
+    ) -> MailOutcome:
+        self.lines.append(len(receipt.lines))
+        assert self.go.wait(10)
+        return self.inner.email_receipt(card, receipt, language=language, receipt_id=receipt_id)
+
+
+async def test_an_item_returned_while_sending_stays_for_the_next_receipt(
+    demo: ReturnDemoMachine,
+) -> None:
+    mailer = _Slow(ServiceReceiptMailer(demo.central.service))
+    app = _app(demo, mailer=mailer)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReturnScreen)
+        await _return_one_and_choose_email(pilot, screen)
+        demo.demo.scan_card(WITH_EMAIL)
+        await _until(pilot, lambda: screen.mail is Mail.SENDING)
+        assert "Sending" in _text(screen, "#email-text")
+        assert not screen.query_one("#email-cancel").display
+        await pilot.click("#demo-insert")  # the next item, while central is being asked
+        await _until(pilot, lambda: len(screen.visit) == 2)
+        mailer.go.set()
+        await _until(pilot, lambda: screen.mail is Mail.OFF)
+        assert mailer.lines == [1]  # the e-mail lists the first item only
+        assert [r.item for r in screen.visit] == [demo.demo.items[1]]
+        await _until(pilot, lambda: bool(screen.query_one("#receipt").display))
+        assert "on its way" in _text(screen, "#returned")
 
 
 async def test_without_a_mailer_there_is_no_e_mail_button(demo: ReturnDemoMachine) -> None:
