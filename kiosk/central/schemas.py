@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _plausible_time(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a time-zone offset")
+    if not 2000 <= value.year <= 2200:
+        raise ValueError("not a plausible time (years 2000 to 2200)")
+    return value
+
+
+PlausibleTime = Annotated[datetime, AfterValidator(_plausible_time)]
+"""A machine's clock reading: with an offset, and not from a machine whose clock was reset."""
 
 
 class _Body(BaseModel):
@@ -37,18 +49,9 @@ class TxIn(_Body):
         "deposit_credit",
         "change_pin",
     ]
-    occurred_at: datetime
+    occurred_at: PlausibleTime
     mode: Literal["online", "offline"] = "online"
     payload: dict[str, Any] = {}
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _plausible_time(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("needs a time-zone offset")
-        if not 2000 <= value.year <= 2200:
-            raise ValueError("not a plausible time for a transaction")
-        return value
 
 
 class TxBatchIn(_Body):
@@ -233,18 +236,9 @@ class ReceiptIn(_Body):
     """Chosen by the machine; a resend with the same id sends nothing twice."""
     card: str = Field(min_length=1, max_length=64)
     language: str = Field(default="en", max_length=16, pattern=r"^[A-Za-z_-]*$")
-    at: datetime
+    at: PlausibleTime
     offline: bool = False
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=200)
-
-    @field_validator("at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("needs a time-zone offset")
-        if not 2000 <= value.year <= 2200:
-            raise ValueError("not a plausible time for a receipt")
-        return value
 
 
 class ReceiptOut(BaseModel):

@@ -45,3 +45,22 @@ def running(central: Central) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def machine_client(central: Central, name: str = "kiosk-1") -> Iterator[httpx.Client]:
+    """A real server for ``central`` and a client signed in as machine ``name``; the client
+    carries ``central`` and ``secret`` for the test."""
+    secret = central.service.add_machine(name)
+    with running(central) as base:
+        client = httpx.Client(
+            base_url=base,
+            headers={"Authorization": f"Bearer {secret}", "X-Kiosk-Machine": name},
+            timeout=30,
+        )
+        client.central = central  # type: ignore[attr-defined]
+        client.secret = secret  # type: ignore[attr-defined]
+        try:
+            yield client
+        finally:
+            client.close()

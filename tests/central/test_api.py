@@ -12,7 +12,7 @@ import pytest
 
 from .fixtures_data import HAMBURG, HEFEI
 from .helpers import tx
-from .server import running
+from .server import machine_client, running
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 WANG, LI = "3401010000001", "3401010000002"
@@ -20,18 +20,8 @@ WANG, LI = "3401010000001", "3401010000002"
 
 @pytest.fixture
 def api(load):
-    central = load(HEFEI)
-    secret = central.service.add_machine("kiosk-1")
-    with running(central) as base:
-        client = httpx.Client(
-            base_url=base,
-            headers={"Authorization": f"Bearer {secret}", "X-Kiosk-Machine": "kiosk-1"},
-            timeout=30,
-        )
-        client.central = central  # type: ignore[attr-defined]
-        client.secret = secret  # type: ignore[attr-defined]
+    with machine_client(load(HEFEI)) as client:
         yield client
-        client.close()
 
 
 def test_health_needs_no_credential_and_everything_else_does(api) -> None:

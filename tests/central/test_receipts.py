@@ -25,7 +25,7 @@ from kiosk.i18n import Translator
 from kiosk.receipt_mail import HttpReceiptMailer, MailOutcome
 
 from .fixtures_data import HEFEI
-from .server import running
+from .server import machine_client
 
 WANG, ZHAO = "3401010000001", "3401010000003"  # Zhao Min has no e-mail address on file
 AT = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Hefei
@@ -51,17 +51,9 @@ def body(card: str = WANG, **changes: Any) -> dict[str, Any]:
 def api(load, tmp_path: Path):
     central = load(HEFEI)
     central.service.receipts.mailer = EmlFolderMailer(tmp_path / "mail")
-    secret = central.service.add_machine("kiosk-1")
-    with running(central) as base:
-        client = httpx.Client(
-            base_url=base,
-            headers={"Authorization": f"Bearer {secret}", "X-Kiosk-Machine": "kiosk-1"},
-            timeout=30,
-        )
-        client.central = central  # type: ignore[attr-defined]
+    with machine_client(central) as client:
         client.mail_dir = tmp_path / "mail"  # type: ignore[attr-defined]
         yield client
-        client.close()
 
 
 def mails(folder: Path, count: int, timeout: float = 10.0) -> list[EmailMessage]:

@@ -20,6 +20,7 @@ from kiosk.outbox.http import HttpTarget
 from kiosk.outbox.store import Outbox, RowState
 from kiosk.outbox.target import TargetRejected, TargetUnavailable
 from tests.outbox.conftest import ITEMS, PATRONS, REPO, CentralServer
+from tests.outbox.workers import checkout_or_checkin
 
 
 def machine(central: CentralServer, tmp_path: Path, name: str = "kiosk-1", **kwargs: object):
@@ -54,11 +55,7 @@ def test_drains_in_order_in_batches(central: CentralServer, tmp_path: Path) -> N
     box, _, forwarder, _ = machine(central, tmp_path, batch_size=100)
     rng = random.Random(3)
     for _ in range(250):
-        kind = rng.choice(["checkout", "checkin"])
-        payload = {"item": rng.choice(ITEMS)}
-        if kind == "checkout":
-            payload["patron"] = rng.choice(PATRONS)
-        box.enqueue(kind, payload)
+        box.enqueue(*checkout_or_checkin(rng))
     assert forwarder.drain(60)
     assert forwarder.sent_batches == 3
     assert_exactly_once_in_order(central, box, "kiosk-1")
@@ -97,11 +94,7 @@ def test_sync_now_while_the_loop_runs_sends_each_row_once(
     forwarder = Forwarder(box, target, batch_size=5, idle_poll_s=0.01)
     rng = random.Random(11)
     for _ in range(60):
-        kind = rng.choice(["checkout", "checkin"])
-        payload = {"item": rng.choice(ITEMS)}
-        if kind == "checkout":
-            payload["patron"] = rng.choice(PATRONS)
-        box.enqueue(kind, payload)
+        box.enqueue(*checkout_or_checkin(rng))
     forwarder.start()
     try:
         assert forwarder.drain(60)
