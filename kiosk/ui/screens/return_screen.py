@@ -43,7 +43,6 @@ from kiosk.returns.controller import (
     Step,
     TechnicianReset,
 )
-from kiosk.ui.screens.return_messages import ReturnTranslator
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +169,7 @@ class ReturnScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.machine = machine
-        self.t = ReturnTranslator(translator)
+        self.t = translator
         self.print_receipt = print_receipt
         self.mailer = mailer
         """Capability: the "E-mail" button exists only with a mailer (central over HTTP, or
