@@ -15,8 +15,15 @@ from drivers.link import SerialSettings
 # Track 2 (ISO/IEC 7813): start sentinel ";", up to 19 digits, optional "=" and
 # discretionary data, end sentinel "?", sometimes a longitudinal check character.
 TRACK2_PATTERN = r";(?P<card>\d{1,19})(?:=[0-9=]*)?\?.?"
-# A card printed with a barcode and read by a scanner: optional AIM id and Codabar A-D.
-BARCODE_PATTERN = r"(?:\][A-Za-z][0-9A-Za-z])?[A-Da-d]?(?P<card>\d{6,19})[A-Da-d]?"
+# A card printed with a barcode and read by a scanner: an optional AIM id, and Codabar's
+# start and stop characters (A-D) dropped only as a pair. A single leading letter is part
+# of the number: Bücherhallen Hamburg's cards read "A000000001".
+BARCODE_PATTERN = (
+    r"(?:\][A-Za-z][0-9A-Za-z])?"
+    r"(?:[A-Da-d](?=\d{6,19}[A-Da-d]$))?"
+    r"(?P<card>[A-Za-z]?\d{6,19})"
+    r"(?:(?<=\d)[A-Da-d])?"
+)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,21 @@ def test_track2_and_barcode_cards(events: Events) -> None:
         assert (event.card_number, event.source) == ("21234000055555", "barcode")
 
 
+@pytest.mark.parametrize(
+    ("read", "card"),
+    [
+        ("21234000012346", "21234000012346"),
+        ("A21234000012346B", "21234000012346"),  # Codabar start and stop: dropped
+        ("]F0c21234000012346d", "21234000012346"),
+        ("A000000001", "A000000001"),  # Hamburg: the letter is part of the card number
+        ("]C0A000000001", "A000000001"),
+    ],
+)
+def test_codabar_start_and_stop_are_dropped_only_as_a_pair(read: str, card: str) -> None:
+    reader = CardReader("card", SerialSettings("loop://"), lambda event: None)
+    assert reader.parse(read) == (card, "barcode")
+
+
 def test_unmatched_input_is_rejected_not_guessed(events: Events) -> None:
     with ScannerSim() as sim, CardReader("card", SerialSettings(sim.path), events.put) as reader:
         assert reader.link.wait_connected(3)
