@@ -126,6 +126,24 @@ class SlipCollector:
         self.slips.append(slip)
 
 
+def quick_return_demo(library: str, tmp_path):
+    """``kiosk demo --mode return``'s machine with short timeouts and a fast belt, for the
+    screen tests (close it after)."""
+    from kiosk.config.returns import ReturnsConfig
+    from kiosk.returns.demo import DEMO_BINS, build_return_demo
+
+    config = ReturnsConfig(
+        bins=DEMO_BINS,
+        journal=str(tmp_path / "returns.db"),
+        read_timeout=0.5,
+        door_timeout=1.0,
+        transport_timeout=2.0,
+        jam_timeout=0.5,
+        reverse_seconds=0.02,
+    )
+    return build_return_demo(library, data_dir=tmp_path, cycle_time=0.1, config=config)
+
+
 def hamburg_drop(tmp_path, *, printer: bool = False):
     """An embedded Hamburg central and the config of a four-bin drop wired to it over `sim:`
     devices (scanner, return unit and, with ``printer``, a receipt printer)."""

@@ -26,6 +26,7 @@ from kiosk.returns.ports import HoldSlip
 from kiosk.returns.printing import ReturnPrinter
 from kiosk.ui.screens.return_app import receipt_printer
 from kiosk.ui.screens.return_screen import ReturnApp, ReturnScreen
+from tests.returns.helpers import quick_return_demo
 
 HELD = "BH0000000011"  # "Die Blechtrommel (boardgame)", waiting hold at zentrale
 HOLD_PATRON_NAME = "Lena Vogel 12"  # card A000000013
@@ -164,16 +165,7 @@ def test_without_a_translator_for_the_moment_the_receipt_is_in_the_librarys_lang
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[ReturnDemoMachine]:
-    config = ReturnsConfig(
-        bins=DEMO_BINS,
-        journal=str(tmp_path / "returns.db"),
-        read_timeout=0.5,
-        door_timeout=1.0,
-        transport_timeout=2.0,
-        jam_timeout=0.5,
-        reverse_seconds=0.02,
-    )
-    machine = build_return_demo("hamburg", data_dir=tmp_path, cycle_time=0.1, config=config)
+    machine = quick_return_demo("hamburg", tmp_path)
     yield machine
     machine.close()
 

@@ -21,15 +21,15 @@ from textual.widgets import Static
 from kiosk.backend import Receipt
 from kiosk.backend_central import ServiceReceiptMailer
 from kiosk.central import models as m
-from kiosk.config.returns import ReturnsConfig
 from kiosk.domain.barcode import BarcodeChain
 from kiosk.i18n import Translator
 from kiosk.policy import load_profile
 from kiosk.receipt_mail import MailOutcome, ReceiptMailer
 from kiosk.returns.controller import State
-from kiosk.returns.demo import DEMO_BINS, ReturnDemoMachine, build_return_demo
+from kiosk.returns.demo import ReturnDemoMachine
 from kiosk.ui.screens.return_app import receipt_printer
 from kiosk.ui.screens.return_screen import Mail, ReturnApp, ReturnScreen
+from tests.returns.helpers import quick_return_demo
 
 WITH_EMAIL = "A000000001"  # Greta Berg 00, patron00@example.org
 WITHOUT_EMAIL = "A000000004"  # Paul Wagner 03: no address on file
@@ -40,16 +40,7 @@ SIZE = (110, 48)
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[ReturnDemoMachine]:
-    config = ReturnsConfig(
-        bins=DEMO_BINS,
-        journal=str(tmp_path / "returns.db"),
-        read_timeout=0.5,
-        door_timeout=1.0,
-        transport_timeout=2.0,
-        jam_timeout=0.5,
-        reverse_seconds=0.02,
-    )
-    machine = build_return_demo("hamburg", data_dir=tmp_path, cycle_time=0.1, config=config)
+    machine = quick_return_demo("hamburg", tmp_path)
     yield machine
     machine.close()
 

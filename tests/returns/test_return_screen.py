@@ -10,25 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config.returns import ReturnsConfig
 from kiosk.i18n import Translator
 from kiosk.returns.controller import State
-from kiosk.returns.demo import DEMO_BINS, ReturnDemoMachine, build_return_demo
+from kiosk.returns.demo import ReturnDemoMachine
 from kiosk.ui.screens.return_screen import ReturnApp, ReturnReceipt, ReturnScreen
+from tests.returns.helpers import quick_return_demo
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[ReturnDemoMachine]:
-    config = ReturnsConfig(
-        bins=DEMO_BINS,
-        journal=str(tmp_path / "returns.db"),
-        read_timeout=0.5,
-        door_timeout=1.0,
-        transport_timeout=2.0,
-        jam_timeout=0.5,
-        reverse_seconds=0.02,
-    )
-    machine = build_return_demo("hefei", data_dir=tmp_path, cycle_time=0.1, config=config)
+    machine = quick_return_demo("hefei", tmp_path)
     yield machine
     machine.close()
 
