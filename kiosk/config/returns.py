@@ -80,6 +80,10 @@ class ReturnsConfig(BaseModel):
     """Seconds to wait for a refused item to be taken back before alerting staff."""
     print_hold_slips: bool = True
     """Print a slip (patron alias, pickup branch) for items going to the hold shelf."""
+    receipt_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """How long the receipt question waits for a touch before "Are you still there?" counts
+    down (``[ui] warning_seconds``) and the visit ends without a receipt: what one patron
+    returned is not left on screen for the next."""
     journal: str = "returns.db"
     """The cycle journal (SQLite): the item in the machine, bin counters, fault log.
     A relative path is taken under the machine's data directory."""

@@ -93,6 +93,45 @@ async def test_the_screen_shows_the_return_and_offers_a_receipt(
         assert demo.machine.controller.counters()[1] == 0
 
 
+async def test_an_unanswered_receipt_question_warns_then_clears_the_visit(
+    demo: ReturnDemoMachine,
+) -> None:
+    """A patron who walks away: "Are you still there?" with a countdown and one touch for
+    more time (WCAG 2.2.1), then the visit ends with no receipt and nothing left on screen."""
+    t = Translator("en", currency="CNY")
+    app = ReturnApp(
+        lambda: ReturnScreen(demo.machine, t, demo=demo.demo, visit_timeout=2.0, warning_seconds=2)
+    )
+    async with app.run_test(size=(110, 48)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReturnScreen)
+
+        async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+            deadline = time.monotonic() + timeout
+            while not predicate():
+                assert time.monotonic() < deadline, "timed out"
+                await pilot.pause(0.05)
+
+        def question() -> str:
+            return str(screen.query_one("#receipt-question").render())
+
+        await pilot.pause(0.3)
+        await pilot.click("#demo-insert")
+        await until(lambda: bool(screen.query_one("#receipt").display))
+        assert question() == t("returns.receipt_question")
+        assert not screen.query_one("#receipt-more").display
+        await until(lambda: t("ui.timeout_title") in question())
+        assert t("ui.timeout_text", seconds=2) in question()
+        assert "红楼梦" in str(screen.query_one("#returned").render())
+        await pilot.click("#receipt-more")  # more time: the question again, clock restarted
+        await until(lambda: question() == t("returns.receipt_question"))
+        assert not screen.query_one("#receipt-more").display and len(screen.visit) == 1
+        await until(lambda: t("ui.timeout_title") in question())
+        await until(lambda: not screen.visit, timeout=5)
+        assert not screen.query_one("#receipt").display
+        assert str(screen.query_one("#returned").render()).strip() == ""
+
+
 async def test_unreadable_item_asks_to_try_again_in_chinese(demo: ReturnDemoMachine) -> None:
     app = ReturnApp(lambda: ReturnScreen(demo.machine, Translator("zh_CN"), demo=demo.demo))
     async with app.run_test(size=(110, 48)) as pilot:

@@ -229,6 +229,8 @@ def build_return_machine_app(
             barcodes=BarcodeChain(profile.barcodes.rules),
             library_name=profile.library_name,
             card_timeout=float(config.ui.idle_seconds),
+            visit_timeout=config.returns.receipt_seconds,
+            warning_seconds=round(config.ui.warning_seconds),
         )
 
     return ReturnMachineApp(ReturnApp(screen), machine, queue, sims, reader, client)

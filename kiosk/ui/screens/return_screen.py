@@ -11,6 +11,10 @@ reader (:class:`kiosk.returns.cards.CardInput`); the library's barcode rules che
 card; central mails the receipt to the address on file (the machine never learns it). The
 card number is never shown. With no card within ``card_timeout`` seconds the visit ends with
 no receipt and the screen is cleared.
+
+The receipt question itself waits ``visit_timeout`` seconds for a touch; then "Are you still
+there?" counts down ``warning_seconds`` (WCAG 2.2.1: warned, one touch for more time) and
+the visit ends without a receipt, so nothing of one patron is left for the next.
 """
 
 from __future__ import annotations
@@ -164,6 +168,8 @@ class ReturnScreen(Screen[None]):
         barcodes: BarcodeChain | None = None,
         library_name: str = "",
         card_timeout: float = 30.0,
+        visit_timeout: float = 30.0,
+        warning_seconds: int = 20,
         demo: ReturnDemo | None = None,
         staff: bool = True,
     ) -> None:
@@ -179,6 +185,11 @@ class ReturnScreen(Screen[None]):
         """The library's barcode rules: what the card reader read must be a patron card."""
         self.library_name = library_name
         self.card_timeout = card_timeout
+        self.visit_timeout = visit_timeout
+        self.warning_seconds = warning_seconds
+        self._visit_timer: Timer | None = None
+        self._countdown: Timer | None = None
+        self._left = 0
         self.demo = demo
         self.staff = staff
         self.visit: list[Returned] = []
@@ -203,6 +214,7 @@ class ReturnScreen(Screen[None]):
             if self.mailer is not None:
                 yield Button(t("returns.receipt_email"), id="receipt-email")
             yield Button(t("returns.receipt_none"), id="receipt-none")
+            yield Button(t("ui.timeout_continue"), id="receipt-more")
         with Horizontal(id="email"):
             yield Static("", id="email-text")
             yield Button(t("ui.cancel"), id="email-cancel")
@@ -229,6 +241,7 @@ class ReturnScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#receipt").display = False
+        self.query_one("#receipt-more").display = False
         self.query_one("#email").display = False
         self.machine.controller.listeners.append(self._from_controller)
         if self.cards is not None:
@@ -332,6 +345,51 @@ class ReturnScreen(Screen[None]):
             self.query_one("#receipt-email").display = self.mail is Mail.OFF
         self.query_one("#email").display = self.mail in (Mail.CARD, Mail.SENDING)
         self.query_one("#email-cancel").display = self.mail is Mail.CARD
+        asking = bool(question.display) and self.mail is Mail.OFF
+        if not asking:
+            self._stop_visit_clock()
+        elif self._visit_timer is None and self._countdown is None:
+            self._visit_timer = self.set_timer(self.visit_timeout, self._still_there)
+
+    # --- the receipt question's inactivity clock ----------------------------------------------
+
+    def _stop_visit_clock(self) -> None:
+        for timer in (self._visit_timer, self._countdown):
+            if timer is not None:
+                timer.stop()
+        if self._countdown is not None and self.mail is Mail.OFF:
+            question = self.query_one("#receipt-question", Static)
+            question.update(self.t("returns.receipt_question"))
+        self._visit_timer = self._countdown = None
+        self.query_one("#receipt-more").display = False
+
+    def _still_there(self) -> None:
+        """Nobody answered the receipt question: warn, with a countdown and "Continue"."""
+        self._visit_timer = None
+        self._left = self.warning_seconds
+        self.query_one("#receipt-more").display = True
+        self._show_countdown()
+        self._countdown = self.set_interval(1.0, self._tick)
+
+    def _show_countdown(self) -> None:
+        text = "\n".join(
+            (self.t("ui.timeout_title"), self.t("ui.timeout_text", seconds=self._left))
+        )
+        self.query_one("#receipt-question", Static).update(text)
+
+    def _tick(self) -> None:
+        self._left -= 1
+        if self._left > 0:
+            self._show_countdown()
+            return
+        self._stop_visit_clock()
+        self._end_visit(None)  # the patron walked away: no receipt, nothing left on screen
+
+    @on(Button.Pressed, "#receipt-more")
+    def _more_time(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._stop_visit_clock()
+        self._layout()  # the question again, and its clock from the start
 
     def _set_mail(self, mail: Mail, text: str = "") -> None:
         """Move the e-mail choice on; the inactivity timer runs while the patron must act."""
