@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from textual.widgets import Button
 
 from kiosk.i18n import Translator
 from kiosk.returns.controller import State
@@ -100,7 +101,7 @@ async def test_an_unanswered_receipt_question_warns_then_clears_the_visit(
     more time (WCAG 2.2.1), then the visit ends with no receipt and nothing left on screen."""
     t = Translator("en", currency="CNY")
     app = ReturnApp(
-        lambda: ReturnScreen(demo.machine, t, demo=demo.demo, visit_timeout=2.0, warning_seconds=2)
+        lambda: ReturnScreen(demo.machine, t, demo=demo.demo, visit_timeout=2.0, warning_seconds=5)
     )
     async with app.run_test(size=(110, 48)) as pilot:
         screen = app.screen
@@ -121,15 +122,64 @@ async def test_an_unanswered_receipt_question_warns_then_clears_the_visit(
         assert question() == t("returns.receipt_question")
         assert not screen.query_one("#receipt-more").display
         await until(lambda: t("ui.timeout_title") in question())
-        assert t("ui.timeout_text", seconds=2) in question()
+        assert t("ui.timeout_text", seconds=5) in question()
         assert "红楼梦" in str(screen.query_one("#returned").render())
         await pilot.click("#receipt-more")  # more time: the question again, clock restarted
         await until(lambda: question() == t("returns.receipt_question"))
         assert not screen.query_one("#receipt-more").display and len(screen.visit) == 1
         await until(lambda: t("ui.timeout_title") in question())
-        await until(lambda: not screen.visit, timeout=5)
+        await until(lambda: not screen.visit, timeout=15)
         assert not screen.query_one("#receipt").display
         assert str(screen.query_one("#returned").render()).strip() == ""
+
+
+async def test_a_patron_switches_language_mid_visit_and_the_next_visit_starts_afresh(
+    demo: ReturnDemoMachine,
+) -> None:
+    printed: list[ReturnReceipt] = []
+
+    def print_receipt(receipt: ReturnReceipt) -> bool:
+        printed.append(receipt)
+        return True
+
+    en, vi = Translator("en", currency="CNY"), Translator("vi", currency="CNY")
+    app = ReturnApp(
+        lambda: ReturnScreen(demo.machine, en, print_receipt=print_receipt, demo=demo.demo)
+    )
+    async with app.run_test(size=(110, 48)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReturnScreen)
+
+        def text(selector: str) -> str:
+            return str(screen.query_one(selector).render())
+
+        await pilot.pause(0.3)
+        await pilot.click("#demo-insert")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if screen.query_one("#receipt").display:
+                break
+        assert text("#receipt-question") == en("returns.receipt_question")
+        await pilot.click("#lang-vi")
+        await pilot.pause(0.1)
+        assert text("#title") == vi("returns.title")
+        assert text("#receipt-question") == vi("returns.receipt_question")
+        assert str(screen.query_one("#receipt-print", Button).label) == vi("returns.receipt_print")
+        assert vi("returns.returned_title", title="红楼梦") in text("#returned")
+        assert text("#status") == vi("returns.insert_item")
+        screen.goodbye_seconds = 0.5
+        await pilot.click("#receipt-print")
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if printed:
+                break
+        assert printed and printed[0].language == "vi"  # the receipt in the chosen language
+        assert text("#returned") == vi("returns.receipt_printed")  # the last word: Vietnamese
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if text("#title") == en("returns.title"):
+                break
+        assert text("#title") == en("returns.title")  # the next visit: the machine's language
 
 
 async def test_unreadable_item_asks_to_try_again_in_chinese(demo: ReturnDemoMachine) -> None:

@@ -36,7 +36,7 @@ from textual.widgets import Button, Static
 
 from kiosk.backend import Receipt, ReceiptLine, mask_card
 from kiosk.domain.barcode import BarcodeChain, BarcodeKind
-from kiosk.i18n import Translator
+from kiosk.i18n import LANGUAGES, Translator
 from kiosk.receipt_mail import MailOutcome, ReceiptMailer
 from kiosk.returns.controller import (
     BinEmptied,
@@ -118,6 +118,8 @@ def _money(text: str) -> Decimal:
 class ReturnScreen(Screen[None]):
     DEFAULT_CSS = """
     ReturnScreen { layout: vertical; }
+    ReturnScreen #languages { height: auto; align-horizontal: right; }
+    ReturnScreen #languages Button { min-width: 14; height: 3; margin: 0 1; }
     ReturnScreen #title { text-style: bold; content-align: center middle; height: 3; }
     ReturnScreen #status { height: auto; min-height: 3; padding: 1 2; text-style: bold; }
     ReturnScreen #status.error { background: $error 30%; }
@@ -176,6 +178,10 @@ class ReturnScreen(Screen[None]):
         super().__init__()
         self.machine = machine
         self.t = translator
+        self.default_language = translator.language
+        """The machine's language: each visit starts in it; a patron may switch."""
+        self.goodbye_seconds = 8.0
+        """How long a visit's last message stays in the patron's language."""
         self.print_receipt = print_receipt
         self.mailer = mailer
         """Capability: the "E-mail" button exists only with a mailer (central over HTTP, or
@@ -202,42 +208,53 @@ class ReturnScreen(Screen[None]):
 
     # --- layout ---------------------------------------------------------------------------
 
+    def _button(self, key: str, id: str) -> Button:
+        """A button whose words are catalog ``key`` (kept as its ``name``, so a language
+        change can say it again)."""
+        return Button(self.t(key), id=id, name=key)
+
+    def _words(self, key: str, id: str | None = None) -> Static:
+        return Static(self.t(key), id=id, name=key)
+
     def compose(self) -> ComposeResult:
         t = self.t
-        yield Static(t("returns.title"), id="title")
+        with Horizontal(id="languages"):
+            for code, label in LANGUAGES.items():  # each named in itself: never translated
+                yield Button(label, id=f"lang-{code}", classes="language")
+        yield self._words("returns.title", id="title")
         yield Static(t("returns.starting"), id="status")
         yield Static("", id="returned")
         with Horizontal(id="receipt"):
-            yield Static(t("returns.receipt_question"), id="receipt-question")
+            yield self._words("returns.receipt_question", id="receipt-question")
             if self.print_receipt is not None:
-                yield Button(t("returns.receipt_print"), id="receipt-print")
+                yield self._button("returns.receipt_print", "receipt-print")
             if self.mailer is not None:
-                yield Button(t("returns.receipt_email"), id="receipt-email")
-            yield Button(t("returns.receipt_none"), id="receipt-none")
-            yield Button(t("ui.timeout_continue"), id="receipt-more")
+                yield self._button("returns.receipt_email", "receipt-email")
+            yield self._button("returns.receipt_none", "receipt-none")
+            yield self._button("ui.timeout_continue", "receipt-more")
         with Horizontal(id="email"):
             yield Static("", id="email-text")
-            yield Button(t("ui.cancel"), id="email-cancel")
+            yield self._button("ui.cancel", "email-cancel")
         if self.staff:
             with Vertical(id="staff"):
-                yield Static(t("returns.bins_title"))
+                yield self._words("returns.bins_title")
                 for b in self.machine.controller.config.bins:
                     with Horizontal(classes="bin"):
                         yield Static("", id=f"bin-{b.number}")
-                        yield Button(t("returns.bin_emptied"), id=f"empty-{b.number}")
-                yield Static(t("returns.faults_title"))
+                        yield self._button("returns.bin_emptied", f"empty-{b.number}")
+                yield self._words("returns.faults_title")
                 yield Static("", id="faults")
-                yield Button(t("returns.resume"), id="resume")
+                yield self._button("returns.resume", "resume")
         if self.demo is not None:
             with Vertical(id="demo"):
                 yield Static("", id="picture")
                 with Horizontal():
-                    yield Button(t("returns.demo_insert"), id="demo-insert")
-                    yield Button(t("returns.demo_unreadable"), id="demo-unreadable")
-                    yield Button(t("returns.demo_jam"), id="demo-jam")
-                    yield Button(t("returns.demo_take_back"), id="demo-take-back")
+                    yield self._button("returns.demo_insert", "demo-insert")
+                    yield self._button("returns.demo_unreadable", "demo-unreadable")
+                    yield self._button("returns.demo_jam", "demo-jam")
+                    yield self._button("returns.demo_take_back", "demo-take-back")
                     if self.mailer is not None:
-                        yield Button(t("returns.demo_card"), id="demo-card")
+                        yield self._button("returns.demo_card", "demo-card")
 
     def on_mount(self) -> None:
         self.query_one("#receipt").display = False
@@ -345,6 +362,7 @@ class ReturnScreen(Screen[None]):
             self.query_one("#receipt-email").display = self.mail is Mail.OFF
         self.query_one("#email").display = self.mail in (Mail.CARD, Mail.SENDING)
         self.query_one("#email-cancel").display = self.mail is Mail.CARD
+        self.query_one("#languages").display = self.mail is Mail.OFF
         asking = bool(question.display) and self.mail is Mail.OFF
         if not asking:
             self._stop_visit_clock()
@@ -385,6 +403,32 @@ class ReturnScreen(Screen[None]):
         self._stop_visit_clock()
         self._end_visit(None)  # the patron walked away: no receipt, nothing left on screen
 
+    # --- the patron's language ----------------------------------------------------------------
+
+    @on(Button.Pressed, ".language")
+    def _language(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.use_language((event.button.id or "").removeprefix("lang-"))
+
+    def use_language(self, language: str) -> None:
+        """Say everything on screen again in ``language`` (the visit goes on)."""
+        if language == self.t.language or language not in LANGUAGES:
+            return
+        self.t = Translator(language, currency=self.t.currency)
+        for widget in self.query("*"):
+            if not widget.name:
+                continue
+            if isinstance(widget, Button):
+                widget.label = self.t(widget.name)
+            elif isinstance(widget, Static):
+                widget.update(self.t(widget.name))
+        self.query_one("#status", Static).update(self.notice_text(self.machine.controller.notice))
+        if self.visit:
+            self.query_one("#returned", Static).update(self.describe(self.visit[-1]))
+        if self._countdown is not None:
+            self._show_countdown()
+        self._refresh_staff()
+
     @on(Button.Pressed, "#receipt-more")
     def _more_time(self, event: Button.Pressed) -> None:
         event.stop()
@@ -407,10 +451,18 @@ class ReturnScreen(Screen[None]):
         self._layout()
 
     def _end_visit(self, text_key: str | None) -> None:
-        """Forget the visit: nothing the patron returned (or their card) stays on screen."""
+        """Forget the visit: nothing the patron returned (or their card) stays on screen,
+        and the next visit starts in the machine's language."""
         self.visit = []
         self._set_mail(Mail.OFF)
         self.query_one("#returned", Static).update(self.t(text_key) if text_key else "")
+        # The last word in the patron's language; then the machine's again, unless the
+        # patron has gone on returning.
+        self.set_timer(self.goodbye_seconds, self._back_to_machine_language)
+
+    def _back_to_machine_language(self) -> None:
+        if not self.visit:
+            self.use_language(self.default_language)
 
     def _timed_out(self) -> None:
         self._timeout = None
