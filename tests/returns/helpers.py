@@ -126,6 +126,15 @@ class SlipCollector:
         self.slips.append(slip)
 
 
+DROP_BINS = [
+    {"number": 1, "role": "reshelve"},
+    {"number": 2, "role": "hold_shelf"},
+    {"number": 3, "role": "transit"},
+    {"number": 4, "role": "staff"},
+]
+"""A four-bin drop as ``[returns] bins`` (for machine configurations in tests)."""
+
+
 def quick_return_demo(library: str, tmp_path):
     """``kiosk demo --mode return``'s machine with short timeouts and a fast belt, for the
     screen tests (close it after)."""
@@ -167,14 +176,6 @@ def hamburg_drop(tmp_path, *, printer: bool = False):
         mode="return",
         devices=devices,
         outbox={"path": str(tmp_path / "queue.db")},
-        returns={
-            "bins": [
-                {"number": 1, "role": "reshelve"},
-                {"number": 2, "role": "hold_shelf"},
-                {"number": 3, "role": "transit"},
-                {"number": 4, "role": "staff"},
-            ],
-            "journal": str(tmp_path / "returns.db"),
-        },
+        returns={"bins": DROP_BINS, "journal": str(tmp_path / "returns.db")},
     )
     return central, config

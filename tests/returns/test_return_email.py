@@ -29,7 +29,7 @@ from kiosk.returns.controller import State
 from kiosk.returns.demo import ReturnDemoMachine
 from kiosk.ui.screens.return_app import receipt_printer
 from kiosk.ui.screens.return_screen import Mail, ReturnApp, ReturnScreen
-from tests.returns.helpers import quick_return_demo
+from tests.returns.helpers import DROP_BINS, quick_return_demo
 
 WITH_EMAIL = "A000000001"  # Greta Berg 00, patron00@example.org
 WITHOUT_EMAIL = "A000000004"  # Paul Wagner 03: no address on file
@@ -399,15 +399,7 @@ async def test_kiosk_run_e_mails_the_receipt_through_centrals_http_api(tmp_path:
             },
             central={"url": base, "secret": secret},
             outbox={"path": str(tmp_path / "queue.db")},
-            returns={
-                "bins": [
-                    {"number": 1, "role": "reshelve"},
-                    {"number": 2, "role": "hold_shelf"},
-                    {"number": 3, "role": "transit"},
-                    {"number": 4, "role": "staff"},
-                ],
-                "journal": str(tmp_path / "returns.db"),
-            },
+            returns={"bins": DROP_BINS, "journal": str(tmp_path / "returns.db")},
         )
         machine = build_return_machine_app(config)
         try:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button
 
 from kiosk.i18n import Translator
@@ -23,6 +24,24 @@ def demo(tmp_path: Path) -> Iterator[ReturnDemoMachine]:
     machine = quick_return_demo("hefei", tmp_path)
     yield machine
     machine.close()
+
+
+def printed_into(printed: list[ReturnReceipt]) -> Callable[[ReturnReceipt], bool]:
+    """A receipt printer that keeps what it was asked to print."""
+
+    def print_receipt(receipt: ReturnReceipt) -> bool:
+        printed.append(receipt)
+        return True
+
+    return print_receipt
+
+
+async def until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Let the app run until ``predicate`` holds (a loaded machine may be slow)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
 
 
 def _wait(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -53,11 +72,7 @@ async def test_the_screen_shows_the_return_and_offers_a_receipt(
     demo: ReturnDemoMachine,
 ) -> None:
     printed: list[ReturnReceipt] = []
-
-    def print_receipt(receipt: ReturnReceipt) -> bool:
-        printed.append(receipt)
-        return True
-
+    print_receipt = printed_into(printed)
     translator = Translator("de", currency="CNY")
     app = ReturnApp(
         lambda: ReturnScreen(demo.machine, translator, print_receipt=print_receipt, demo=demo.demo)
@@ -107,28 +122,22 @@ async def test_an_unanswered_receipt_question_warns_then_clears_the_visit(
         screen = app.screen
         assert isinstance(screen, ReturnScreen)
 
-        async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-            deadline = time.monotonic() + timeout
-            while not predicate():
-                assert time.monotonic() < deadline, "timed out"
-                await pilot.pause(0.05)
-
         def question() -> str:
             return str(screen.query_one("#receipt-question").render())
 
         await pilot.pause(0.3)
         await pilot.click("#demo-insert")
-        await until(lambda: bool(screen.query_one("#receipt").display))
+        await until(pilot, lambda: bool(screen.query_one("#receipt").display))
         assert question() == t("returns.receipt_question")
         assert not screen.query_one("#receipt-more").display
-        await until(lambda: t("ui.timeout_title") in question())
+        await until(pilot, lambda: t("ui.timeout_title") in question())
         assert t("ui.timeout_text", seconds=5) in question()
         assert "红楼梦" in str(screen.query_one("#returned").render())
         await pilot.click("#receipt-more")  # more time: the question again, clock restarted
-        await until(lambda: question() == t("returns.receipt_question"))
+        await until(pilot, lambda: question() == t("returns.receipt_question"))
         assert not screen.query_one("#receipt-more").display and len(screen.visit) == 1
-        await until(lambda: t("ui.timeout_title") in question())
-        await until(lambda: not screen.visit, timeout=15)
+        await until(pilot, lambda: t("ui.timeout_title") in question())
+        await until(pilot, lambda: not screen.visit, timeout=15)
         assert not screen.query_one("#receipt").display
         assert str(screen.query_one("#returned").render()).strip() == ""
 
@@ -137,11 +146,7 @@ async def test_a_patron_switches_language_mid_visit_and_the_next_visit_starts_af
     demo: ReturnDemoMachine,
 ) -> None:
     printed: list[ReturnReceipt] = []
-
-    def print_receipt(receipt: ReturnReceipt) -> bool:
-        printed.append(receipt)
-        return True
-
+    print_receipt = printed_into(printed)
     en, vi = Translator("en", currency="CNY"), Translator("vi", currency="CNY")
     app = ReturnApp(
         lambda: ReturnScreen(demo.machine, en, print_receipt=print_receipt, demo=demo.demo)
@@ -155,10 +160,8 @@ async def test_a_patron_switches_language_mid_visit_and_the_next_visit_starts_af
 
         await pilot.pause(0.3)
         await pilot.click("#demo-insert")
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if screen.query_one("#receipt").display:
-                break
+        await until(pilot, lambda: bool(screen.query_one("#receipt").display))  # the item is in
+        assert len(screen.visit) == 1
         assert text("#receipt-question") == en("returns.receipt_question")
         await pilot.click("#lang-vi")
         await pilot.pause(0.1)
@@ -169,17 +172,11 @@ async def test_a_patron_switches_language_mid_visit_and_the_next_visit_starts_af
         assert text("#status") == vi("returns.insert_item")
         screen.goodbye_seconds = 0.5
         await pilot.click("#receipt-print")
-        for _ in range(20):
-            await pilot.pause(0.05)
-            if printed:
-                break
-        assert printed and printed[0].language == "vi"  # the receipt in the chosen language
+        await until(pilot, lambda: bool(printed))
+        assert printed[0].language == "vi"  # the receipt in the chosen language
         assert text("#returned") == vi("returns.receipt_printed")  # the last word: Vietnamese
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if text("#title") == en("returns.title"):
-                break
-        assert text("#title") == en("returns.title")  # the next visit: the machine's language
+        # then the machine's language again, for the next visit
+        await until(pilot, lambda: text("#title") == en("returns.title"))
 
 
 async def test_unreadable_item_asks_to_try_again_in_chinese(demo: ReturnDemoMachine) -> None:
