@@ -168,3 +168,15 @@ def test_the_kiosks_http_mailer_reports_each_outcome(api) -> None:
     assert HttpReceiptMailer(closed).email_receipt(WANG, receipt, language="en") is (
         MailOutcome.UNAVAILABLE
     )
+
+
+def test_the_same_receipt_sent_at_once_from_many_threads_is_one_e_mail(api) -> None:
+    """A machine's resend racing its first try: one notice, and no server error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = body()
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _: api.post("/v1/receipts", json=data).status_code, range(8)))
+    assert set(codes) <= {200, 202} and codes.count(202) == 1, codes
+    time.sleep(0.3)
+    assert len(mails(api.mail_dir, 1)) == 1

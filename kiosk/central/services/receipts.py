@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.central import models as m
@@ -47,6 +48,14 @@ class ReceiptMail:
 
     def queue(self, receipt: ReceiptIn, *, machine: str | None = None) -> ReceiptOut:
         """Queue the e-mail; ``unknown_card`` (404) or ``no_email`` (409) when it cannot be."""
+        try:
+            return self._queue(receipt, machine)
+        except IntegrityError:
+            # The same receipt id queued at this very moment (a resend racing the first
+            # try): the unique key kept it to one notice; answer as for a resend.
+            return self._queue(receipt, machine)
+
+    def _queue(self, receipt: ReceiptIn, machine: str | None) -> ReceiptOut:
         key = self.dedupe_key(receipt.receipt_id)
         with self.sessions.begin() as s:
             patron = s.scalar(select(m.Patron).where(m.Patron.barcode == receipt.card))
