@@ -322,7 +322,9 @@ class ReturnUnit(FramedDevice):
         if eye is Eye.INTAKE:
             event = ItemPresent if blocked else IntakeCleared
             self.emit(event(device=self.name, at=at))
-        elif not blocked:
+        elif not blocked and self.conveyor is not Conveyor.REVERSE:
+            # Cleared while the belt runs backwards (freeing a jam), the item went back
+            # from the eye: it did not pass the diverter, and will pass it again later.
             self.emit(ItemPassedDiverter(device=self.name, at=at, bin=self.diverter))
 
     def tick(self, now: float) -> None:

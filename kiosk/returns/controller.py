@@ -44,6 +44,7 @@ from drivers.events import (
     ItemPassedDiverter,
     ItemPresent,
     Jam,
+    JamCleared,
     PrinterStatusChanged,
     PrintFinished,
     ScanEvent,
@@ -359,7 +360,7 @@ class ReturnController:
 
     def _on_transport(self, event: object) -> bool:
         match event:
-            case ItemPassedDiverter(bin=number) if self._passed(event):
+            case ItemPassedDiverter(bin=number):
                 return self._dropped(number)
             case ItemPresent():
                 self._second_item()
@@ -376,16 +377,9 @@ class ReturnController:
         return False
 
     def _on_jam_reversing(self, event: object) -> bool:
-        if isinstance(event, ItemPassedDiverter):
+        if isinstance(event, JamCleared | ItemPassedDiverter):
             self._expect_clear = False  # the eye cleared because the belt ran backwards
         return False
-
-    def _passed(self, event: ItemPassedDiverter) -> bool:
-        """False for the late report of the eye clearing while the belt reversed."""
-        if self._ignore_clear:
-            self._ignore_clear = False
-            return False
-        return True
 
     def _unexpected_drop(self, number: int) -> None:
         """An item the machine did not accept reached a bin (carried in behind another):
@@ -414,7 +408,7 @@ class ReturnController:
 
     def _on_recovering(self, event: object) -> bool:
         match event:
-            case ItemPassedDiverter(bin=number) if self._passed(event):
+            case ItemPassedDiverter(bin=number):
                 return self._dropped(number, note="recovered after restart")
             case Jam(eye=eye) if self._belt_jam(event):
                 self._jam(f"jam at {eye} eye during recovery", eye_blocked=eye == "diverter")
@@ -459,8 +453,8 @@ class ReturnController:
                     # have reached the board): keep reversing a little longer
                     self._deadline = self.now + min(self.config.reverse_seconds, 0.05)
                     return False
-                # the clearing of the jammed eye may still be on its way to us
-                self._ignore_clear = self._expect_clear and not self.board.diverter_blocked()
+                # The driver reports the eye clearing while the belt runs backwards as
+                # JamCleared, never as a pass: nothing late to ignore once we run forward.
                 self._expect_clear = False
                 if self.choice is not None and self.choice.bin is not None:
                     self.board.divert(self.choice.bin)
@@ -493,7 +487,6 @@ class ReturnController:
         self._jam_resume: State | None = None
         self._recovery_bin: int | None = None
         self._expect_clear = False
-        self._ignore_clear = False
         self._reverse_started = 0.0
 
     def _run_belt(self) -> None:

@@ -105,6 +105,12 @@ def test_jam_is_detected_by_timeout_and_cleared_by_reversing(sim, unit, events) 
     ok(unit.reverse_conveyor())
     assert events.wait_for(JamCleared).eye == "diverter"
     assert unit.conveyor is Conveyor.REVERSE
+    # Reversing carried the item back from the eye: it has not passed the diverter yet.
+    assert not [e for e in events.seen if isinstance(e, ItemPassedDiverter)]
+    assert sum(sim.bin_counts) == 0
+    ok(unit.run_conveyor())  # forward again: now it passes, once, into its bin
+    assert events.wait_for(ItemPassedDiverter, timeout=4).bin == 1
+    assert sim.bin_counts[1] == 1
 
 
 def test_jam_cleared_by_technician_item_goes_to_its_bin(sim, unit, events) -> None:
