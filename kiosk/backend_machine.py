@@ -289,6 +289,23 @@ class ServiceReads:
         self.backend.end_visit(card)
 
 
+def machine_client(
+    base_url: str,
+    machine: str,
+    secret: str,
+    *,
+    timeout: float | httpx.Timeout,
+    verify: str | bool = True,
+) -> httpx.Client:
+    """An HTTP client for central's API, signed in as ``machine`` (docs/central-api.md)."""
+    return httpx.Client(
+        base_url=base_url.rstrip("/"),
+        headers={"Authorization": f"Bearer {secret}", "X-Kiosk-Machine": machine},
+        timeout=timeout,
+        verify=verify,
+    )
+
+
 class HttpReads:
     """Reads over central's HTTP API (docs/central-api.md), for ``kiosk run``."""
 
@@ -301,12 +318,7 @@ class HttpReads:
         timeout_s: float = 3.0,
         verify: str | bool = True,
     ) -> None:
-        self.client = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {secret}", "X-Kiosk-Machine": machine},
-            timeout=timeout_s,
-            verify=verify,
-        )
+        self.client = machine_client(base_url, machine, secret, timeout=timeout_s, verify=verify)
         self.machine = machine
         self._sessions: dict[str, str] = {}
 

@@ -51,16 +51,16 @@ def central_client(config: MachineConfig) -> httpx.Client | None:
     without an HTTP central (none configured, or an ILS over SIP2)."""
     import httpx
 
+    from kiosk.backend_machine import machine_client
+
     central = config.central
     if central is None or central.kind != "http":
         return None
     ca = getattr(central, "ca_file", None)
-    return httpx.Client(
-        base_url=central.url.rstrip("/"),
-        headers={
-            "Authorization": f"Bearer {central.read_secret()}",
-            "X-Kiosk-Machine": config.machine_id,
-        },
+    return machine_client(
+        central.url,
+        config.machine_id,
+        central.read_secret(),
         timeout=httpx.Timeout(central.timeout_s, connect=central.connect_timeout_s),
         verify=str(ca) if ca else True,
     )
