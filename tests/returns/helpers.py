@@ -135,6 +135,16 @@ DROP_BINS = [
 """A four-bin drop as ``[returns] bins`` (for machine configurations in tests)."""
 
 
+async def until(pilot, predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Let a Textual app run until ``predicate`` holds (a loaded machine may be slow)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
 def quick_return_demo(library: str, tmp_path):
     """``kiosk demo --mode return``'s machine with short timeouts and a fast belt, for the
     screen tests (close it after)."""

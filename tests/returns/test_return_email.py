@@ -10,7 +10,7 @@ store on SQLite) under ``App.run_test()``; the mailer is central's own
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ from kiosk.returns.controller import State
 from kiosk.returns.demo import ReturnDemoMachine
 from kiosk.ui.screens.return_app import receipt_printer
 from kiosk.ui.screens.return_screen import Mail, ReturnApp, ReturnScreen
-from tests.returns.helpers import DROP_BINS, quick_return_demo
+from tests.returns.helpers import DROP_BINS, quick_return_demo, until
 
 WITH_EMAIL = "A000000001"  # Greta Berg 00, patron00@example.org
 WITHOUT_EMAIL = "A000000004"  # Paul Wagner 03: no address on file
@@ -70,14 +70,6 @@ def _app(
     )
 
 
-async def _until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    assert predicate(), "timed out"
-
-
 def _text(screen: ReturnScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
@@ -88,13 +80,13 @@ def _everything_shown(screen: ReturnScreen) -> str:
 
 async def _return_one_and_choose_email(pilot: Pilot, screen: ReturnScreen) -> None:
     """A patron returns one item, then taps "E-mail" at the receipt question."""
-    await _until(pilot, lambda: screen.machine.controller.state is State.IDLE)
+    await until(pilot, lambda: screen.machine.controller.state is State.IDLE)
     await pilot.pause(0.3)  # the first layout, before the first tap
     assert await pilot.click("#demo-insert")
-    await _until(pilot, lambda: bool(screen.query_one("#receipt").display))
+    await until(pilot, lambda: bool(screen.query_one("#receipt").display))
     await pilot.pause(0.3)  # let the layout settle before touching the new buttons
     await pilot.click("#receipt-email")
-    await _until(pilot, lambda: screen.mail is Mail.CARD)
+    await until(pilot, lambda: screen.mail is Mail.CARD)
 
 
 async def test_e_mail_with_a_card_that_has_an_address_is_sent_and_the_screen_cleared(
@@ -112,7 +104,7 @@ async def test_e_mail_with_a_card_that_has_an_address_is_sent_and_the_screen_cle
             assert screen.query_one("#email").display and not screen.query_one("#receipt").display
             assert "scan your library card" in _text(screen, "#email-text")
             await pilot.click("#demo-card")  # the first demo card has an address on file
-            await _until(pilot, lambda: screen.mail is Mail.OFF)
+            await until(pilot, lambda: screen.mail is Mail.OFF)
             assert _text(screen, "#returned") == (
                 "Your receipt is on its way to the e-mail address on file."
             )
@@ -146,7 +138,7 @@ async def test_a_card_without_an_address_is_told_so_and_offered_print(
         assert isinstance(screen, ReturnScreen)
         await _return_one_and_choose_email(pilot, screen)
         demo.demo.scan_card(WITHOUT_EMAIL)
-        await _until(pilot, lambda: screen.mail is Mail.OFFER)
+        await until(pilot, lambda: screen.mail is Mail.OFFER)
         question = _text(screen, "#receipt-question")
         assert "keine E-Mail-Adresse hinterlegt" in question
         assert "gedruckte Quittung" in question
@@ -155,7 +147,7 @@ async def test_a_card_without_an_address_is_told_so_and_offered_print(
         assert WITHOUT_EMAIL[-4:] not in _everything_shown(screen)
         await pilot.pause(0.3)
         await pilot.click("#receipt-print")
-        await _until(pilot, lambda: screen.mail is Mail.OFF)
+        await until(pilot, lambda: screen.mail is Mail.OFF)
         assert "Quittung wird gedruckt" in _text(screen, "#returned")
     with demo.central.sessions() as s:
         assert s.scalars(select(m.Notice).where(m.Notice.kind == "receipt")).all() == []
@@ -168,13 +160,13 @@ async def test_without_a_printer_the_offer_is_only_no_receipt(demo: ReturnDemoMa
         assert isinstance(screen, ReturnScreen)
         await _return_one_and_choose_email(pilot, screen)
         demo.demo.scan_card(WITHOUT_EMAIL)
-        await _until(pilot, lambda: screen.mail is Mail.OFFER)
+        await until(pilot, lambda: screen.mail is Mail.OFFER)
         assert _text(screen, "#receipt-question") == (
             "There is no e-mail address on file for this card."
         )
         assert not screen.query("#receipt-print")
         await pilot.click("#receipt-none")
-        await _until(pilot, lambda: not screen.visit)
+        await until(pilot, lambda: not screen.visit)
 
 
 async def test_an_item_scanned_instead_of_a_card_is_named_and_the_card_still_awaited(
@@ -187,13 +179,13 @@ async def test_an_item_scanned_instead_of_a_card_is_named_and_the_card_still_awa
         await _return_one_and_choose_email(pilot, screen)
         demo.demo.scan_card(ITEM)
         expected = Translator("en")("reason.item_as_patron_card")
-        await _until(pilot, lambda: _text(screen, "#email-text") == expected)
+        await until(pilot, lambda: _text(screen, "#email-text") == expected)
         assert screen.mail is Mail.CARD and screen.query_one("#email-cancel").display
         demo.demo.scan_card(UNKNOWN_CARD)  # a card's shape, but central knows no such card
-        await _until(pilot, lambda: "not recognised" in _text(screen, "#email-text"))
+        await until(pilot, lambda: "not recognised" in _text(screen, "#email-text"))
         assert screen.mail is Mail.CARD
         demo.demo.scan_card(WITH_EMAIL)  # and then the right one
-        await _until(pilot, lambda: screen.mail is Mail.OFF)
+        await until(pilot, lambda: screen.mail is Mail.OFF)
         assert "on its way" in _text(screen, "#returned")
 
 
@@ -204,7 +196,7 @@ async def test_cancel_goes_back_to_the_receipt_question(demo: ReturnDemoMachine)
         assert isinstance(screen, ReturnScreen)
         await _return_one_and_choose_email(pilot, screen)
         await pilot.click("#email-cancel")
-        await _until(pilot, lambda: screen.mail is Mail.OFF)
+        await until(pilot, lambda: screen.mail is Mail.OFF)
         assert screen.query_one("#receipt").display and not screen.query_one("#email").display
         assert _text(screen, "#receipt-question") == "Would you like a receipt?"
         assert screen.query_one("#receipt-email").display and len(screen.visit) == 1
@@ -229,8 +221,8 @@ async def test_no_card_in_time_means_no_receipt_and_a_cleared_screen(
         # read restarts it (here: an item held to the card reader)
         screen.card_timeout = 0.5
         demo.demo.scan_card(ITEM)
-        await _until(pilot, lambda: "That was an item" in _text(screen, "#email-text"))
-        await _until(pilot, lambda: screen.mail is Mail.OFF, timeout=5.0)
+        await until(pilot, lambda: "That was an item" in _text(screen, "#email-text"))
+        await until(pilot, lambda: screen.mail is Mail.OFF, timeout=5.0)
         assert screen.visit == [] and _text(screen, "#returned") == ""
         assert not screen.query_one("#receipt").display
         assert not screen.query_one("#email").display
@@ -262,7 +254,7 @@ async def test_when_e_mail_is_unavailable_print_or_none_is_offered_in_vietnamese
         await _return_one_and_choose_email(pilot, screen)
         returned = screen.visit[0]
         demo.demo.scan_card(WITH_EMAIL)
-        await _until(pilot, lambda: screen.mail is Mail.OFFER)
+        await until(pilot, lambda: screen.mail is Mail.OFFER)
         assert "Hiện không gửi được thư điện tử." in _text(screen, "#receipt-question")
         assert screen.query_one("#receipt-print").display
     # what the machine asked central for: the visit's lines, the language, the card
@@ -301,16 +293,16 @@ async def test_an_item_returned_while_sending_stays_for_the_next_receipt(
         assert isinstance(screen, ReturnScreen)
         await _return_one_and_choose_email(pilot, screen)
         demo.demo.scan_card(WITH_EMAIL)
-        await _until(pilot, lambda: screen.mail is Mail.SENDING)
+        await until(pilot, lambda: screen.mail is Mail.SENDING)
         assert "Sending" in _text(screen, "#email-text")
         assert not screen.query_one("#email-cancel").display
         await pilot.click("#demo-insert")  # the next item, while central is being asked
-        await _until(pilot, lambda: len(screen.visit) == 2)
+        await until(pilot, lambda: len(screen.visit) == 2)
         mailer.go.set()
-        await _until(pilot, lambda: screen.mail is Mail.OFF)
+        await until(pilot, lambda: screen.mail is Mail.OFF)
         assert mailer.lines == [1]  # the e-mail lists the first item only
         assert [r.item for r in screen.visit] == [demo.demo.items[1]]
-        await _until(pilot, lambda: bool(screen.query_one("#receipt").display))
+        await until(pilot, lambda: bool(screen.query_one("#receipt").display))
         assert "on its way" in _text(screen, "#returned")
 
 
@@ -409,15 +401,15 @@ async def test_kiosk_run_e_mails_the_receipt_through_centrals_http_api(tmp_path:
             async with app.run_test(size=SIZE) as pilot:
                 screen = app.screen
                 assert isinstance(screen, ReturnScreen)
-                await _until(pilot, lambda: screen.machine.controller.state is State.IDLE)
+                await until(pilot, lambda: screen.machine.controller.state is State.IDLE)
                 machine.sims["belt"].present_item()
                 machine.sims["reader"].scan(ITEM)
-                await _until(pilot, lambda: bool(screen.query_one("#receipt").display))
+                await until(pilot, lambda: bool(screen.query_one("#receipt").display))
                 await pilot.pause(0.3)
                 await pilot.click("#receipt-email")
-                await _until(pilot, lambda: screen.mail is Mail.CARD)
+                await until(pilot, lambda: screen.mail is Mail.CARD)
                 machine.reader.simulator.scan(WITH_EMAIL)
-                await _until(pilot, lambda: screen.mail is Mail.OFF)
+                await until(pilot, lambda: screen.mail is Mail.OFF)
                 assert "on its way" in _text(screen, "#returned")
         finally:
             machine.close()

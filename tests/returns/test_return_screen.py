@@ -9,14 +9,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Button
 
 from kiosk.i18n import Translator
 from kiosk.returns.controller import State
 from kiosk.returns.demo import ReturnDemoMachine
 from kiosk.ui.screens.return_screen import ReturnApp, ReturnReceipt, ReturnScreen
-from tests.returns.helpers import quick_return_demo
+from tests.returns.helpers import quick_return_demo, until
 
 
 @pytest.fixture
@@ -34,14 +33,6 @@ def printed_into(printed: list[ReturnReceipt]) -> Callable[[ReturnReceipt], bool
         return True
 
     return print_receipt
-
-
-async def until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Let the app run until ``predicate`` holds (a loaded machine may be slow)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 def _wait(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
